@@ -1,0 +1,356 @@
+"""Read a typed answer and compare it with the expected one.
+
+A format error (AnswerFormatError, with a hint) is not a wrong answer: the session
+re-prompts and no attempt is used. Nothing typed here ever reaches eval, sympify or
+parse_expr: numbers go through a small whitelisted tokenizer and recursive-descent
+evaluator (digits, + - * / ^ **, parentheses, sqrt, pi) with length, depth and
+overflow limits.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from quizzer.errors import AnswerFormatError
+from quizzer.question import Misconception, Question
+
+MAX_LEN = 500
+UNDEFINED_WORDS = {
+    "error", "err", "undefined", "undef", "runtimeerror", "invalid", "none", "null",
+    "not defined", "notdefined", "n/a", "na", "报错", "错误", "未定义", "无定义", "无法计算",
+}  # fmt: skip
+
+HINTS = {
+    "int": "type a whole number, e.g. 28",
+    "shape": "type a shape, e.g. (1, 6, 28, 28), [1,6,28,28], 1x6x28x28 or torch.Size([1, 6, 28, 28])",
+    "vector": "type a vector, e.g. 1 0 1 0 or [1, 0, 1, 0]",
+    "matrix": "type a matrix, e.g. [[5,12],[21,32]] or 5 12; 21 32",
+    "number": "type a number, e.g. -0.71, -1/sqrt(2) or -sqrt(2)/2",
+    "choice": "type one of: {choices}",
+    "labels": "type the categories separated by commas, e.g. {example}",
+}
+
+
+@dataclass(frozen=True)
+class Grade:
+    correct: bool
+    value: Any  # the parsed answer (None = "undefined")
+    misconception: Misconception | None = None
+
+
+def hint(q: Question) -> str:
+    text = HINTS[q.kind].format(
+        choices=", ".join(q.choices),
+        example=", ".join(str(x) for x in (q.expected or ["male", "year-1"])[:3]),
+    )
+    if q.allow_undefined:
+        text += ", or 'error' if it is undefined"
+    return text
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width to ASCII), unify minus and times signs, trim."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u2212", "-").replace("\u00d7", "x").replace("\u221a", "sqrt")
+    return text.strip()
+
+
+def parse(q: Question, text: str) -> Any:
+    """The value a typed answer stands for; raises AnswerFormatError with a hint."""
+    if not isinstance(text, str):
+        raise AnswerFormatError(hint(q))
+    text = normalize(text)
+    if not text or len(text) > MAX_LEN:
+        raise AnswerFormatError(hint(q))
+    if text.lower().rstrip(".!") in UNDEFINED_WORDS:
+        if q.allow_undefined:
+            return None
+        raise AnswerFormatError("this one is defined: " + hint(q))
+    try:
+        return _PARSERS[q.kind](text, q)
+    except (ValueError, ArithmeticError, RecursionError, IndexError):
+        raise AnswerFormatError(hint(q)) from None
+
+
+def grade(q: Question, text: str) -> Grade:
+    value = parse(q, text)
+    if same_value(value, q.expected, q.tolerance, q.kind):
+        return Grade(True, value)
+    for m in q.misconceptions:
+        if same_value(value, m.value, q.tolerance, q.kind):
+            return Grade(False, value, m)
+    return Grade(False, value)
+
+
+# ---------------------------------------------------------------- comparison
+
+
+def _label(s: str) -> str:
+    return re.sub(r"[\s_\-]+", "", normalize(str(s)).lower())
+
+
+def same_value(a: Any, b: Any, tolerance: float | None = None, kind: str | None = None) -> bool:
+    """Equality for answers: lists elementwise, floats within tolerance, labels loosely."""
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(
+            same_value(x, y, tolerance, kind) for x, y in zip(a, b, strict=True)
+        )
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return False
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if math.isnan(a) or math.isnan(b):
+            return False
+        if tolerance is not None:
+            return abs(a - b) <= tolerance * (1 + 1e-9)
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(a, str) and isinstance(b, str):
+        return _label(a) == _label(b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k], tolerance) for k in a)
+    return False
+
+
+# ---------------------------------------------------------------- parsers
+
+_INT = re.compile(r"[+-]?\d{1,30}")
+_SPLIT = re.compile(r"[\s,x*|]+")
+
+
+def _int(token: str) -> int:
+    token = token.strip()
+    if _INT.fullmatch(token):
+        return int(token)
+    if re.fullmatch(r"[+-]?\d{1,30}\.0*", token):
+        return int(float(token))
+    raise ValueError(token)
+
+
+def _parse_int(text: str, q: Question) -> int:
+    return _int(text)
+
+
+def _strip_wrappers(text: str) -> str:
+    t = text.strip()
+    m = re.fullmatch(r"(?:torch\.)?size\s*\((.*)\)", t, flags=re.IGNORECASE | re.DOTALL)
+    if m:
+        t = m.group(1).strip()
+    while len(t) >= 2 and t[0] + t[-1] in ("()", "[]", "{}"):
+        t = t[1:-1].strip()
+    return t
+
+
+def _parse_shape(text: str, q: Question) -> list[int]:
+    inner = _strip_wrappers(text)
+    if not inner:
+        return []
+    parts = [p for p in _SPLIT.split(inner) if p]
+    if not parts:
+        raise ValueError(text)
+    return [_int(p) for p in parts]
+
+
+def _num(token: str) -> int | float:
+    try:
+        return _int(token)
+    except ValueError:
+        value = evaluate(token)
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def _parse_vector(text: str, q: Question) -> list[int | float]:
+    inner = _strip_wrappers(text.replace("|", " "))
+    inner = re.sub(r"[\[\]]", " ", inner)
+    if "sqrt" not in inner:
+        inner = re.sub(r"[()]", " ", inner)
+    parts = [p for p in re.split(r"[\s,;]+", inner) if p]
+    if not parts:
+        raise ValueError(text)
+    return [_num(p) for p in parts]
+
+
+def _parse_matrix(text: str, q: Question) -> list[list[int | float]]:
+    t = text.strip()
+    if t.count("[") >= 2:
+        rows_text = re.findall(r"\[([^\[\]]*)\]", t)
+        rest = re.sub(r"\[([^\[\]]*)\]", "", t)
+        if re.sub(r"[\s,\[\]()]|tensor", "", rest):
+            raise ValueError(text)
+    else:
+        t = _strip_wrappers(t)
+        rows_text = [r for r in re.split(r"[;\n]", t)]
+    rows = [[_num(p) for p in re.split(r"[\s,]+", r.strip()) if p] for r in rows_text]
+    if not rows or not rows[0] or any(len(r) != len(rows[0]) for r in rows):
+        raise ValueError(text)
+    return rows
+
+
+def _parse_number(text: str, q: Question) -> float:
+    return evaluate(text)
+
+
+def _parse_choice(text: str, q: Question) -> str:
+    aliases = {_label(k): v for k, v in q.extra.get("aliases", {}).items()}
+    key = _label(text)
+    for c in q.choices:
+        if key == _label(c):
+            return c
+    if key in aliases:
+        return aliases[key]
+    raise ValueError(text)
+
+
+def _parse_labels(text: str, q: Question) -> list[str]:
+    t = _strip_wrappers(text)
+    parts = re.split(r"\s*[,;|\u3001]\s*", t)
+    if len(parts) == 1:
+        parts = t.split()
+    parts = [p.strip().strip("'\"") for p in parts if p.strip()]
+    if not parts:
+        raise ValueError(text)
+    return parts
+
+
+_PARSERS = {
+    "int": _parse_int,
+    "shape": _parse_shape,
+    "vector": _parse_vector,
+    "matrix": _parse_matrix,
+    "number": _parse_number,
+    "choice": _parse_choice,
+    "labels": _parse_labels,
+}
+
+# ---------------------------------------------------------------- safe arithmetic
+
+_TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?)|(\*\*|[-+*/^()])|(sqrt|pi))",
+                    re.IGNORECASE)  # fmt: skip
+_MAX_DEPTH = 40
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    pos, out = 0, []
+    text = text.strip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise ValueError(f"unexpected {text[pos:pos + 10]!r}")
+        num, op, name = m.groups()
+        out.append(("num", num) if num else ("op", op) if op else ("name", name.lower()))
+        pos = m.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    return out
+
+
+class _Parser:
+    """expr := term (('+'|'-') term)* ; term := unary (('*'|'/'|implicit) unary)* ;
+    unary := ('+'|'-') unary | power ; power := atom (('^'|'**') unary)? ;
+    atom := number | 'pi' | 'sqrt' atom | '(' expr ')'"""
+
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.toks, self.i, self.depth = tokens, 0, 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self) -> tuple[str, str]:
+        tok = self.peek()
+        if tok is None:
+            raise ValueError("unexpected end")
+        self.i += 1
+        return tok
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > _MAX_DEPTH:
+            raise ValueError("too deeply nested")
+
+    def expr(self) -> float:
+        self.enter()
+        value = self.term()
+        while (tok := self.peek()) and tok[1] in "+-" and tok[0] == "op":
+            self.take()
+            value = value + self.term() if tok[1] == "+" else value - self.term()
+        self.depth -= 1
+        return value
+
+    def term(self) -> float:
+        value = self.unary()
+        while (tok := self.peek()) is not None:
+            if tok == ("op", "*") or tok == ("op", "/"):
+                self.take()
+                rhs = self.unary()
+                value = value * rhs if tok[1] == "*" else value / rhs
+            elif tok[0] in ("num", "name") or tok == ("op", "("):
+                value = value * self.unary()  # implicit product: 2sqrt(2), 3(1+1)
+            else:
+                break
+        return value
+
+    def unary(self) -> float:
+        self.enter()
+        tok = self.peek()
+        if tok is not None and tok[0] == "op" and tok[1] in "+-":
+            self.take()
+            value = self.unary()
+            value = -value if tok[1] == "-" else value
+        else:
+            value = self.power()
+        self.depth -= 1
+        return value
+
+    def power(self) -> float:
+        base = self.atom()
+        tok = self.peek()
+        if tok is not None and tok[0] == "op" and tok[1] in ("^", "**"):
+            self.take()
+            exp = self.unary()
+            if abs(exp) > 64:
+                raise ValueError("exponent too large")
+            value = base**exp
+            if isinstance(value, complex):
+                raise ValueError("not a real number")
+            return float(value)
+        return base
+
+    def atom(self) -> float:
+        kind, text = self.take()
+        if kind == "num":
+            return float(text)
+        if kind == "name" and text == "pi":
+            return math.pi
+        if kind == "name" and text == "sqrt":
+            arg = self.atom()
+            if arg < 0:
+                raise ValueError("sqrt of a negative number")
+            return math.sqrt(arg)
+        if (kind, text) == ("op", "("):
+            self.enter()
+            value = self.expr()
+            if self.take() != ("op", ")"):
+                raise ValueError("missing )")
+            self.depth -= 1
+            return value
+        raise ValueError(f"unexpected {text!r}")
+
+
+def evaluate(text: str) -> float:
+    """A real number from a whitelisted arithmetic expression; ValueError if unreadable."""
+    text = normalize(text)
+    if not text or len(text) > MAX_LEN:
+        raise ValueError("empty or too long")
+    p = _Parser(_tokens(text))
+    value = p.expr()
+    if p.peek() is not None:
+        raise ValueError("trailing input")
+    if isinstance(value, complex) or not math.isfinite(value):
+        raise ValueError("not a finite real number")
+    return float(value)

@@ -1,0 +1,119 @@
+"""Generator registry. Adding a family = adding a module in this package.
+
+Each family module defines a subclass of `Generator` decorated with `@register`.
+Modules are discovered with pkgutil on first use, so importing this package is cheap
+and importing a family never imports torch (torch lives in quizzer.verify only).
+
+A generator's `generate(rng, difficulty)` draws params from the given
+`random.Random` only (never the global one), computes the answer by the formula,
+and returns a Question with its misconception variants. The same seed gives the
+same question on any machine: the rng is seeded from a string (sha512-based in
+CPython, independent of PYTHONHASHSEED).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import random
+from typing import Any, ClassVar
+
+from quizzer.errors import UnknownFamily
+from quizzer.question import Misconception, Question
+
+_REGISTRY: dict[str, Generator] = {}
+_DISCOVERED = False
+
+
+class Generator:
+    """Base class of a generator family."""
+
+    id: ClassVar[str]
+    version: ClassVar[int] = 1
+    topic: ClassVar[str]  # e.g. "Convolution"; the Anki sub-deck and report group
+    title: ClassVar[str]  # one line for `quizzer topics`
+    levels: ClassVar[int] = 3
+    # misconception id -> one-sentence explanation shown when a wrong answer matches it
+    explanations: ClassVar[dict[str, str]] = {}
+
+    def generate(self, rng: random.Random, difficulty: int) -> Question:  # pragma: no cover
+        raise NotImplementedError
+
+    def question(self, difficulty: int, **fields: Any) -> Question:
+        """Build a Question of this family; seed and attempt are filled in by `draw`."""
+        tags = (f"quizzer::{self.id}", f"quizzer::difficulty::{difficulty}", *fields.pop("tags", ()))
+        misconceptions = _distinct_misconceptions(fields.pop("misconceptions", ()), fields)
+        return Question(
+            generator=self.id,
+            version=self.version,
+            seed=0,
+            difficulty=difficulty,
+            tags=tags,
+            misconceptions=misconceptions,
+            **fields,
+        )
+
+
+def _distinct_misconceptions(items: Any, fields: dict[str, Any]) -> tuple[Misconception, ...]:
+    """Keep only misconceptions whose answer differs from the right one (and from each other)."""
+    from quizzer.answers import same_value
+
+    kept: list[Misconception] = []
+    for m in items:
+        m = m if isinstance(m, Misconception) else Misconception(*m)
+        if m.value is None and not fields.get("allow_undefined"):
+            continue
+        if same_value(m.value, fields["expected"], fields.get("tolerance")):
+            continue
+        if any(same_value(m.value, k.value, fields.get("tolerance")) for k in kept):
+            continue
+        kept.append(m)
+    return tuple(kept)
+
+
+def register(cls: type[Generator]) -> type[Generator]:
+    if cls.id in _REGISTRY:
+        raise RuntimeError(f"generator id {cls.id!r} registered twice")
+    _REGISTRY[cls.id] = cls()
+    return cls
+
+
+def _discover() -> None:
+    global _DISCOVERED
+    if _DISCOVERED:
+        return
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+    _DISCOVERED = True
+
+
+def families() -> list[str]:
+    _discover()
+    return sorted(_REGISTRY)
+
+
+def get(family: str) -> Generator:
+    _discover()
+    try:
+        return _REGISTRY[family]
+    except KeyError:
+        raise UnknownFamily(
+            f"unknown family {family!r}; choose from: {', '.join(sorted(_REGISTRY))}"
+        ) from None
+
+
+def rng_for(family: str, seed: int, attempt: int = 0) -> random.Random:
+    """The rng of one variant: a string seed, so it is the same on every machine."""
+    return random.Random(f"quizzer:{family}:{seed}:{attempt}")
+
+
+def draft(family: str, seed: int, difficulty: int, attempt: int = 0) -> Question:
+    """An unverified question (formula side only). Use quizzer.verify.draw for a shown one."""
+    gen = get(family)
+    if not 1 <= difficulty <= gen.levels:
+        raise ValueError(f"{family} has difficulty levels 1..{gen.levels}, not {difficulty}")
+    q = gen.generate(rng_for(family, seed, attempt), difficulty)
+    from dataclasses import replace
+
+    return replace(q, seed=seed, attempt=attempt)

@@ -1,0 +1,129 @@
+"""The SQLite schema, as SQLAlchemy 2.x typed ORM models.
+
+Every change to these models needs an Alembic migration in quizzer/migrations/versions
+(tests/test_migrations.py compares `alembic upgrade head` with these models).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime. SQLite drops tzinfo, so it is stored naive in UTC
+    and given back aware; a naive datetime is refused rather than guessed at."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: quizzer stores aware UTC datetimes only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Card(Base):
+    """One schedulable card: a skill (generator family at a difficulty) or a concept card."""
+
+    __tablename__ = "cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(200), unique=True)  # skill:conv-output:2, concept:<id>
+    kind: Mapped[str] = mapped_column(String(16))  # "skill" | "concept"
+    family: Mapped[str | None] = mapped_column(String(64))  # generator id, for skills
+    difficulty: Mapped[int | None] = mapped_column(Integer)  # level, for skills
+    deck: Mapped[str | None] = mapped_column(String(200))  # deck name, for concept cards
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    state: Mapped[CardState] = relationship(back_populates="card", uselist=False)
+
+
+class CardState(Base):
+    """The FSRS state of a card (fsrs.Card's fields). state 0 = new (never reviewed);
+    otherwise fsrs.State: 1 learning, 2 review, 3 relearning."""
+
+    __tablename__ = "card_states"
+
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), primary_key=True)
+    state: Mapped[int] = mapped_column(Integer, default=0)
+    step: Mapped[int | None] = mapped_column(Integer)
+    stability: Mapped[float | None]
+    difficulty: Mapped[float | None]
+    due: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_review: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    card: Mapped[Card] = relationship(back_populates="state")
+
+    __table_args__ = (Index("ix_card_states_due", "due"),)
+
+
+class Review(Base):
+    """Every answer a learner gives, scheduled review or free practice; never deleted."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"))
+    mode: Mapped[str] = mapped_column(String(16))  # "review" | "practice"
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    generator_version: Mapped[int | None] = mapped_column(Integer)
+    seed: Mapped[int | None] = mapped_column(Integer)
+    params: Mapped[Any | None] = mapped_column(JSON)
+    question: Mapped[Any | None] = mapped_column(JSON)  # the shown Question, whole
+    typed_answer: Mapped[str | None] = mapped_column(Text)  # None: skipped or self-graded
+    correct: Mapped[bool | None]
+    skipped: Mapped[bool] = mapped_column(default=False)
+    misconception: Mapped[str | None] = mapped_column(String(64))
+    rating: Mapped[int | None] = mapped_column(Integer)  # fsrs.Rating 1..4
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    state_before: Mapped[Any | None] = mapped_column(JSON)  # card_states row before this review
+    session_id: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (
+        Index("ix_reviews_card_time", "card_id", "reviewed_at"),
+        Index("ix_reviews_time", "reviewed_at"),
+    )
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class Variant(Base):
+    """A torch-verified question kept ready, so a session can show its first prompt
+    before torch has loaded. Each is used once; `versions` records what verified it."""
+
+    __tablename__ = "variants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family: Mapped[str] = mapped_column(String(64))
+    difficulty: Mapped[int] = mapped_column(Integer)
+    generator_version: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer)
+    question: Mapped[Any] = mapped_column(JSON)
+    torch_version: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_variants_skill", "family", "difficulty", "generator_version"),)
