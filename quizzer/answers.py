@@ -26,7 +26,7 @@ UNDEFINED_WORDS = {
 
 HINTS = {
     "int": "type a whole number, e.g. 28",
-    "shape": "type a shape, e.g. (1, 6, 28, 28), [1,6,28,28], 1x6x28x28 or torch.Size([1, 6, 28, 28])",
+    "shape": "type a shape, e.g. (1, 6, 28, 28), 1x6x28x28 or torch.Size([1, 6, 28, 28])",
     "vector": "type a vector, e.g. 1 0 1 0 or [1, 0, 1, 0]",
     "matrix": "type a matrix, e.g. [[5,12],[21,32]] or 5 12; 21 32",
     "number": "type a number, e.g. -0.71, -1/sqrt(2) or -sqrt(2)/2",
@@ -230,8 +230,8 @@ _PARSERS = {
 
 # ---------------------------------------------------------------- safe arithmetic
 
-_TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?)|(\*\*|[-+*/^()])|(sqrt|pi))",
-                    re.IGNORECASE)  # fmt: skip
+_NUMBER = r"\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?"
+_TOKEN = re.compile(rf"\s*(?:({_NUMBER})|(\*\*|[-+*/^()])|(sqrt|pi))", re.IGNORECASE)
 _MAX_DEPTH = 40
 
 
@@ -241,7 +241,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise ValueError(f"unexpected {text[pos:pos + 10]!r}")
+            raise ValueError(f"unexpected {text[pos : pos + 10]!r}")
         num, op, name = m.groups()
         out.append(("num", num) if num else ("op", op) if op else ("name", name.lower()))
         pos = m.end()

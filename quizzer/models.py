@@ -51,7 +51,9 @@ class Card(Base):
     kind: Mapped[str] = mapped_column(String(16))  # "skill" | "concept"
     family: Mapped[str | None] = mapped_column(String(64))  # generator id, for skills
     difficulty: Mapped[int | None] = mapped_column(Integer)  # level, for skills
-    deck: Mapped[str | None] = mapped_column(String(200))  # deck name, for concept cards
+    deck: Mapped[str | None] = mapped_column(String(200))  # deck id, for concept cards
+    # False once a later version no longer ships the card: its history stays, it is not shown
+    active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     state: Mapped[CardState] = relationship(back_populates="card", uselist=False)

@@ -41,7 +41,11 @@ class Generator:
 
     def question(self, difficulty: int, **fields: Any) -> Question:
         """Build a Question of this family; seed and attempt are filled in by `draw`."""
-        tags = (f"quizzer::{self.id}", f"quizzer::difficulty::{difficulty}", *fields.pop("tags", ()))
+        tags = (
+            f"quizzer::{self.id}",
+            f"quizzer::difficulty::{difficulty}",
+            *fields.pop("tags", ()),
+        )
         misconceptions = _distinct_misconceptions(fields.pop("misconceptions", ()), fields)
         return Question(
             generator=self.id,

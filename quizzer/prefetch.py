@@ -1,0 +1,91 @@
+"""Questions for a session: torch-verified, without making the learner wait for torch.
+
+Torch takes over a second to import. A session therefore (1) takes a question that an
+earlier session already verified and kept in the `variants` table, when one was kept
+for the same generator version and the same installed torch, and (2) verifies fresh
+variants on a background thread while the learner reads and types, keeping the spares
+for next time. A question is shown only once it is verified, either way.
+"""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import Future, ThreadPoolExecutor
+from importlib import metadata
+
+from quizzer.question import Question
+
+SPARES_PER_SKILL = 3
+
+
+def installed_torch_version() -> str:
+    """torch's version without importing torch (about 1.4 s)."""
+    return metadata.version("torch").split("+")[0]
+
+
+def _warm_up() -> None:
+    import quizzer.verify as verify
+
+    verify._discover()
+
+
+def _draw(family: str, seed: int, difficulty: int) -> Question:
+    from quizzer.verify import draw
+
+    return draw(family, seed, difficulty)
+
+
+class Verifier:
+    """A single background thread that imports torch once and verifies questions in order."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quizzer-verify")
+        self._executor.submit(_warm_up)
+
+    def draw(self, family: str, seed: int, difficulty: int) -> Future[Question]:
+        return self._executor.submit(_draw, family, seed, difficulty)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class QuestionSource:
+    """Hands out verified questions for skills; keeps spares in the store."""
+
+    def __init__(self, store, verifier: Verifier, rng: random.Random | None = None) -> None:
+        self.store = store
+        self.verifier = verifier
+        self.rng = rng or random.Random()
+        self.torch = installed_torch_version()
+        self._spares: list[Future[Question]] = []
+
+    def fresh_seed(self) -> int:
+        return self.rng.randrange(2**31)
+
+    def for_skill(self, family: str, difficulty: int) -> Future[Question]:
+        """A verified question for the skill: a kept one at once, or one drawn now."""
+        from quizzer import generators
+
+        version = generators.get(family).version
+        kept = self.store.take_variant(family, difficulty, version, self.torch)
+        if kept is not None:
+            done: Future[Question] = Future()
+            done.set_result(kept)
+            return done
+        return self.verifier.draw(family, self.fresh_seed(), difficulty)
+
+    def top_up(self, skills: list[tuple[str, int]]) -> None:
+        """Verify spares in the background until each skill has SPARES_PER_SKILL kept."""
+        counts = self.store.variant_counts(self.torch)
+        for family, difficulty in skills:
+            for _ in range(SPARES_PER_SKILL - counts.get((family, difficulty), 0)):
+                self._spares.append(self.verifier.draw(family, self.fresh_seed(), difficulty))
+
+    def keep_finished(self) -> int:
+        """Store the spares verified so far; return how many were kept."""
+        done = [f for f in self._spares if f.done() and not f.cancelled()]
+        self._spares = [f for f in self._spares if not f.done()]
+        good = [f.result() for f in done if f.exception() is None]
+        if good:
+            self.store.add_variants(good, self.torch)
+        return len(good)

@@ -1,0 +1,81 @@
+"""Spaced repetition with FSRS (the `fsrs` package).
+
+A card_states row is converted to an fsrs.Card, reviewed, and converted back. Our
+state 0 means "new, never reviewed" (fsrs itself starts a new card in Learning, step 0).
+A correct typed answer is Good (the learner may change it to Hard or Easy), a wrong
+one or a skip is Again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+NEW = 0
+DEFAULT_RETENTION = 0.9
+DEFAULT_NEW_PER_DAY = 10
+
+
+class Rating(IntEnum):
+    AGAIN = 1
+    HARD = 2
+    GOOD = 3
+    EASY = 4
+
+
+def state_dict(row: Any) -> dict[str, Any]:
+    """A card_states row as JSON-able data (kept with each review as state_before)."""
+    return {
+        "state": row.state,
+        "step": row.step,
+        "stability": row.stability,
+        "difficulty": row.difficulty,
+        "due": row.due.isoformat() if row.due else None,
+        "last_review": row.last_review.isoformat() if row.last_review else None,
+    }
+
+
+def _to_fsrs(card_id: int, s: dict[str, Any]):
+    import fsrs
+
+    if s["state"] == NEW:
+        return fsrs.Card(card_id=card_id, state=fsrs.State.Learning, step=0)
+    return fsrs.Card(
+        card_id=card_id,
+        state=fsrs.State(s["state"]),
+        step=s["step"],
+        stability=s["stability"],
+        difficulty=s["difficulty"],
+        due=datetime.fromisoformat(s["due"]),
+        last_review=datetime.fromisoformat(s["last_review"]) if s["last_review"] else None,
+    )
+
+
+def make_scheduler(desired_retention: float = DEFAULT_RETENTION, fuzz: bool = True):
+    import fsrs
+
+    return fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=fuzz)
+
+
+def next_state(
+    scheduler: Any, card_id: int, before: dict[str, Any], rating: Rating, now: datetime
+) -> dict[str, Any]:
+    """The card state after a review with `rating` at `now`, from the state before it."""
+    import fsrs
+
+    card, _log = scheduler.review_card(_to_fsrs(card_id, before), fsrs.Rating(int(rating)), now)
+    return {
+        "state": int(card.state),
+        "step": card.step,
+        "stability": card.stability,
+        "difficulty": card.difficulty,
+        "due": card.due,
+        "last_review": card.last_review,
+    }
+
+
+def retrievability(scheduler: Any, card_id: int, s: dict[str, Any], now: datetime) -> float | None:
+    if s["state"] == NEW:
+        return None
+    return scheduler.get_card_retrievability(_to_fsrs(card_id, s), now)
