@@ -354,3 +354,28 @@ def evaluate(text: str) -> float:
     if isinstance(value, complex) or not math.isfinite(value):
         raise ValueError("not a finite real number")
     return float(value)
+
+
+def typed_form(q: Question) -> str:
+    """The expected answer written the way a learner could type it (for tests and exports)."""
+    return format_value(q.expected, q.kind)
+
+
+def format_value(value: Any, kind: str) -> str:
+    if value is None:
+        return "error"
+    if kind == "shape":
+        return "(" + ", ".join(str(v) for v in value) + ")"
+    if kind == "vector":
+        return "[" + ", ".join(_fmt_num(v) for v in value) + "]"
+    if kind == "matrix":
+        return "[" + ", ".join("[" + ", ".join(_fmt_num(v) for v in row) + "]" for row in value) + "]"
+    if kind == "labels":
+        return ", ".join(str(v) for v in value)
+    if kind == "number":
+        return _fmt_num(value)
+    return str(value)
+
+
+def _fmt_num(v: Any) -> str:
+    return repr(float(v)) if isinstance(v, float) and not v.is_integer() else str(int(v))

@@ -180,11 +180,8 @@ def quiz(ctx: click.Context, families: tuple[str, ...], count: int, seed: int | 
       quizzer quiz                          10 questions, all families
       quizzer quiz conv-output z-score -n 5 --level 2 --seed 42
     """
-    import random
-
-    from quizzer import generators
     from quizzer.prefetch import QuestionSource, Verifier
-    from quizzer.session import Item, Session
+    from quizzer.session import Item, Session, practice_plan
     from quizzer.ui import Terminal
 
     fams = _families(families)
@@ -192,12 +189,7 @@ def quiz(ctx: click.Context, families: tuple[str, ...], count: int, seed: int | 
     store = _store(ctx)
     verifier = Verifier()
     source = QuestionSource(store, verifier)
-    rng = random.Random(f"quiz:{seed}") if seed is not None else random.Random()
-    plan = []
-    for _ in range(count):
-        fam = rng.choice(fams)
-        lvl = level or rng.randint(1, generators.get(fam).levels)
-        plan.append((fam, lvl, rng.randrange(2**31)))
+    plan = practice_plan(fams, count, seed, level)
     card_ids = {(f, lvl): store.skill_card(f, lvl).id for f, lvl, _ in plan}
     if seed is not None:  # reproducible: exactly these seeds, verified in order
         futures = [verifier.draw(f, s, lvl) for f, lvl, s in plan]

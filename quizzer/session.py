@@ -38,6 +38,20 @@ SELF_GRADE = {"1": Rating.AGAIN, "a": Rating.AGAIN, "again": Rating.AGAIN, "2": 
               "easy": Rating.EASY}  # fmt: skip
 
 
+def practice_plan(families: list[str], count: int, seed: int | None,
+                  level: int | None) -> list[tuple[str, int, int]]:  # fmt: skip
+    """(family, level, seed) of each question of a quiz; reproducible with a seed."""
+    import random
+
+    rng = random.Random(f"quiz:{seed}") if seed is not None else random.Random()
+    plan = []
+    for _ in range(count):
+        fam = rng.choice(families)
+        lvl = level or rng.randint(1, generators.get(fam).levels)
+        plan.append((fam, lvl, rng.randrange(2**31)))
+    return plan
+
+
 class Quit(Exception):
     """The learner typed q."""
 
