@@ -20,9 +20,24 @@ from quizzer.question import Misconception, Question
 
 MAX_LEN = 500
 UNDEFINED_WORDS = {
-    "error", "err", "undefined", "undef", "runtimeerror", "invalid", "none", "null",
-    "not defined", "notdefined", "n/a", "na", "报错", "错误", "未定义", "无定义", "无法计算",
-}  # fmt: skip
+    "error",
+    "err",
+    "undefined",
+    "undef",
+    "runtimeerror",
+    "invalid",
+    "none",
+    "null",
+    "not defined",
+    "notdefined",
+    "n/a",
+    "na",
+    "报错",
+    "错误",
+    "未定义",
+    "无定义",
+    "无法计算",
+}
 
 HINTS = {
     "int": "type a whole number, e.g. 28",
@@ -43,9 +58,10 @@ class Grade:
 
 
 def hint(q: Question) -> str:
+    labels = q.expected if isinstance(q.expected, (list, tuple)) and q.expected else None
     text = HINTS[q.kind].format(
         choices=", ".join(q.choices),
-        example=", ".join(str(x) for x in (q.expected or ["male", "year-1"])[:3]),
+        example=", ".join(str(x) for x in (labels or ["male", "year-1"])[:3]),
     )
     if q.allow_undefined:
         text += ", or 'error' if it is undefined"
@@ -121,7 +137,7 @@ def same_value(a: Any, b: Any, tolerance: float | None = None, kind: str | None 
 # ---------------------------------------------------------------- parsers
 
 _INT = re.compile(r"[+-]?\d{1,30}")
-_SPLIT = re.compile(r"[\s,x*|]+")
+_SPLIT = re.compile(r"[\s,xX*|]+")
 
 
 def _int(token: str) -> int:
@@ -129,7 +145,7 @@ def _int(token: str) -> int:
     if _INT.fullmatch(token):
         return int(token)
     if re.fullmatch(r"[+-]?\d{1,30}\.0*", token):
-        return int(float(token))
+        return int(token[: token.index(".")])
     raise ValueError(token)
 
 
@@ -142,7 +158,7 @@ def _strip_wrappers(text: str) -> str:
     m = re.fullmatch(r"(?:torch\.)?size\s*\((.*)\)", t, flags=re.IGNORECASE | re.DOTALL)
     if m:
         t = m.group(1).strip()
-    while len(t) >= 2 and t[0] + t[-1] in ("()", "[]", "{}"):
+    while len(t) >= 2 and t[0] + t[-1] in ("()", "[]"):
         t = t[1:-1].strip()
     return t
 
@@ -207,13 +223,16 @@ def _parse_choice(text: str, q: Question) -> str:
     raise ValueError(text)
 
 
+_LABEL = re.compile(r"[\w .+-]+")  # category names: no brackets, quotes, operators
+
+
 def _parse_labels(text: str, q: Question) -> list[str]:
     t = _strip_wrappers(text)
     parts = re.split(r"\s*[,;|\u3001]\s*", t)
     if len(parts) == 1:
         parts = t.split()
     parts = [p.strip().strip("'\"") for p in parts if p.strip()]
-    if not parts:
+    if not parts or not all(_LABEL.fullmatch(p) and re.search(r"\w", p) for p in parts):
         raise ValueError(text)
     return parts
 
@@ -250,6 +269,12 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return value
+
+
 class _Parser:
     """expr := term (('+'|'-') term)* ; term := unary (('*'|'/'|implicit) unary)* ;
     unary := ('+'|'-') unary | power ; power := atom (('^'|'**') unary)? ;
@@ -278,7 +303,7 @@ class _Parser:
         value = self.term()
         while (tok := self.peek()) and tok[1] in "+-" and tok[0] == "op":
             self.take()
-            value = value + self.term() if tok[1] == "+" else value - self.term()
+            value = _finite(value + self.term() if tok[1] == "+" else value - self.term())
         self.depth -= 1
         return value
 
@@ -288,9 +313,9 @@ class _Parser:
             if tok == ("op", "*") or tok == ("op", "/"):
                 self.take()
                 rhs = self.unary()
-                value = value * rhs if tok[1] == "*" else value / rhs
-            elif tok[0] in ("num", "name") or tok == ("op", "("):
-                value = value * self.unary()  # implicit product: 2sqrt(2), 3(1+1)
+                value = _finite(value * rhs if tok[1] == "*" else value / rhs)
+            elif tok[0] == "name" or tok == ("op", "("):
+                value = _finite(value * self.unary())  # implicit product: 2sqrt(2), 3(1+1)
             else:
                 break
         return value
@@ -324,7 +349,7 @@ class _Parser:
     def atom(self) -> float:
         kind, text = self.take()
         if kind == "num":
-            return float(text)
+            return _finite(float(text))
         if kind == "name" and text == "pi":
             return math.pi
         if kind == "name" and text == "sqrt":
@@ -369,7 +394,9 @@ def format_value(value: Any, kind: str) -> str:
     if kind == "vector":
         return "[" + ", ".join(_fmt_num(v) for v in value) + "]"
     if kind == "matrix":
-        return "[" + ", ".join("[" + ", ".join(_fmt_num(v) for v in row) + "]" for row in value) + "]"
+        return (
+            "[" + ", ".join("[" + ", ".join(_fmt_num(v) for v in row) + "]" for row in value) + "]"
+        )
     if kind == "labels":
         return ", ".join(str(v) for v in value)
     if kind == "number":

@@ -119,10 +119,21 @@ def topics(as_json: bool) -> None:
 
 @cli.command()
 @click.argument("family")
-@click.option("-n", "count", type=click.IntRange(min=1), default=1, show_default=True,
-              help="How many questions.")  # fmt: skip
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="First seed; question i uses seed + i.")  # fmt: skip
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="How many questions.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="First seed; question i uses seed + i.",
+)
 @click.option("--level", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def generate(family: str, count: int, seed: int, level: int, as_json: bool) -> None:
@@ -151,6 +162,17 @@ def generate(family: str, count: int, seed: int, level: int, as_json: bool) -> N
 # ---------------------------------------------------------------- sessions
 
 
+def _once(fn: Any) -> Any:
+    done: list[bool] = []
+
+    def wrapper() -> None:
+        if not done:
+            done.append(True)
+            fn()
+
+    return wrapper
+
+
 def _finish(session: Any, store: Any, source: Any, verifier: Any) -> None:
     from quizzer.models import utcnow
 
@@ -164,13 +186,20 @@ def _finish(session: Any, store: Any, source: Any, verifier: Any) -> None:
 
 @cli.command()
 @click.argument("families", nargs=-1, metavar="[FAMILY]...")
-@click.option("-n", "count", type=click.IntRange(min=1), default=10, show_default=True,
-              help="How many questions.")  # fmt: skip
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many questions.",
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Make the quiz reproducible.")
 @click.option("--level", type=click.IntRange(min=1), help="Difficulty (default: mixed).")
 @click.pass_context
-def quiz(ctx: click.Context, families: tuple[str, ...], count: int, seed: int | None,
-         level: int | None) -> None:  # fmt: skip
+def quiz(
+    ctx: click.Context, families: tuple[str, ...], count: int, seed: int | None, level: int | None
+) -> None:
     """Practise generated questions; recorded as practice, the schedule is left alone.
 
     With no FAMILY, questions mix every family. Keys: ? help, s skip, q quit.
@@ -201,18 +230,27 @@ def quiz(ctx: click.Context, families: tuple[str, ...], count: int, seed: int | 
             fut = futures[i] or source.for_skill(fam, lvl)
             yield Item(card_ids[fam, lvl], family=fam, difficulty=lvl, future=fut)
 
-    source.top_up(sorted(set(card_ids)))
     session = Session(store, Terminal(), "practice")
+    session.on_shown = _once(lambda: source.top_up(sorted(set(card_ids))))
     session.on_answer = source.keep_finished
     session.run(items(), total=count)
     _finish(session, store, source, verifier)
 
 
 @cli.command()
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True,
-              help="Stop after this many cards.")  # fmt: skip
-@click.option("--new", "new_cards", type=click.IntRange(min=0),
-              help="New cards allowed today (default: the new-per-day setting).")  # fmt: skip
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Stop after this many cards.",
+)
+@click.option(
+    "--new",
+    "new_cards",
+    type=click.IntRange(min=0),
+    help="New cards allowed today (default: the new-per-day setting).",
+)
 @click.pass_context
 def review(ctx: click.Context, limit: int, new_cards: int | None) -> None:
     """Review the cards that are due, then new ones, with FSRS scheduling.
@@ -253,11 +291,12 @@ def review(ctx: click.Context, limit: int, new_cards: int | None) -> None:
 
     from quizzer.store import catalog
 
-    source.top_up([(e.family, e.difficulty) for e in catalog() if e.kind == "skill"])
+    skills = [(e.family, e.difficulty) for e in catalog() if e.kind == "skill"]
     session = Session(store, Terminal(), "review", scheduler=scheduler)
+    session.on_shown = _once(lambda: source.top_up(skills))
     session.on_answer = source.keep_finished
     session.run(items())
-    if session.summary.answered == 0:
+    if session.shown == 0:
         click.echo("Nothing is due right now. (quizzer quiz practises without a schedule.)")
     _finish(session, store, source, verifier)
 

@@ -10,6 +10,7 @@ for next time. A question is shown only once it is verified, either way.
 from __future__ import annotations
 
 import random
+import signal
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata
 
@@ -21,6 +22,14 @@ SPARES_PER_SKILL = 3
 def installed_torch_version() -> str:
     """torch's version without importing torch (about 1.4 s)."""
     return metadata.version("torch").split("+")[0]
+
+
+def _block_signals() -> None:
+    """Keep SIGINT for the main thread. A signal delivered to this thread would not wake
+    the main thread's input(), so Ctrl-C would seem to do nothing; threads torch starts
+    from here inherit the mask."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def _warm_up() -> None:
@@ -39,10 +48,19 @@ class Verifier:
     """A single background thread that imports torch once and verifies questions in order."""
 
     def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quizzer-verify")
-        self._executor.submit(_warm_up)
+        self._executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="quizzer-verify", initializer=_block_signals
+        )
+        self._started = False
+
+    def start(self) -> None:
+        """Begin importing torch in the background (idempotent)."""
+        if not self._started:
+            self._started = True
+            self._executor.submit(_warm_up)
 
     def draw(self, family: str, seed: int, difficulty: int) -> Future[Question]:
+        self._started = True
         return self._executor.submit(_draw, family, seed, difficulty)
 
     def close(self) -> None:
@@ -76,6 +94,7 @@ class QuestionSource:
 
     def top_up(self, skills: list[tuple[str, int]]) -> None:
         """Verify spares in the background until each skill has SPARES_PER_SKILL kept."""
+        self.verifier.start()
         counts = self.store.variant_counts(self.torch)
         for family, difficulty in skills:
             for _ in range(SPARES_PER_SKILL - counts.get((family, difficulty), 0)):

@@ -29,17 +29,38 @@ HELP = """Type your answer and press Enter.
   q  quit: end the session (every answer so far is saved)
 Ctrl-C or Ctrl-D also end the session with its summary."""
 
-RATING_KEYS = {"": None, "g": Rating.GOOD, "good": Rating.GOOD, "3": Rating.GOOD,
-               "h": Rating.HARD, "hard": Rating.HARD, "2": Rating.HARD,
-               "e": Rating.EASY, "easy": Rating.EASY, "4": Rating.EASY}  # fmt: skip
-SELF_GRADE = {"1": Rating.AGAIN, "a": Rating.AGAIN, "again": Rating.AGAIN, "2": Rating.HARD,
-              "h": Rating.HARD, "hard": Rating.HARD, "": Rating.GOOD, "3": Rating.GOOD,
-              "g": Rating.GOOD, "good": Rating.GOOD, "4": Rating.EASY, "e": Rating.EASY,
-              "easy": Rating.EASY}  # fmt: skip
+RATING_KEYS = {
+    "": None,
+    "g": Rating.GOOD,
+    "good": Rating.GOOD,
+    "3": Rating.GOOD,
+    "h": Rating.HARD,
+    "hard": Rating.HARD,
+    "2": Rating.HARD,
+    "e": Rating.EASY,
+    "easy": Rating.EASY,
+    "4": Rating.EASY,
+}
+SELF_GRADE = {
+    "1": Rating.AGAIN,
+    "a": Rating.AGAIN,
+    "again": Rating.AGAIN,
+    "2": Rating.HARD,
+    "h": Rating.HARD,
+    "hard": Rating.HARD,
+    "": Rating.GOOD,
+    "3": Rating.GOOD,
+    "g": Rating.GOOD,
+    "good": Rating.GOOD,
+    "4": Rating.EASY,
+    "e": Rating.EASY,
+    "easy": Rating.EASY,
+}
 
 
-def practice_plan(families: list[str], count: int, seed: int | None,
-                  level: int | None) -> list[tuple[str, int, int]]:  # fmt: skip
+def practice_plan(
+    families: list[str], count: int, seed: int | None, level: int | None
+) -> list[tuple[str, int, int]]:
     """(family, level, seed) of each question of a quiz; reproducible with a seed."""
     import random
 
@@ -84,8 +105,14 @@ class Summary:
 
 
 class Session:
-    def __init__(self, store: Any, io: IO, mode: str, scheduler: Any = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:  # fmt: skip
+    def __init__(
+        self,
+        store: Any,
+        io: IO,
+        mode: str,
+        scheduler: Any = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.store, self.io, self.mode, self.scheduler, self.clock = (
             store,
             io,
@@ -95,12 +122,17 @@ class Session:
         )
         self.id = uuid.uuid4().hex
         self.summary = Summary(mode)
+        self.shown = 0  # items put on screen
         self.on_answer: Callable[[], None] = lambda: None
+        # called once a prompt is on screen: background work (torch) starts then, not before,
+        # so it does not compete with the first prompt for the interpreter
+        self.on_shown: Callable[[], None] = lambda: None
 
     # ---------------------------------------------------------------- the loop
     def run(self, items: Iterator[Item], total: int | None = None) -> Summary:
         try:
             for n, item in enumerate(items, 1):
+                self.shown = n
                 label = f"{n}/{total}" if total else f"#{n}"
                 if item.concept is not None:
                     self.ask_concept(item, label)
@@ -127,6 +159,7 @@ class Session:
         self.io.say("")
         self.io.say(f"── {label} · {q.generator} · level {q.difficulty} · {self.mode} ──", "cyan")
         self.io.say(q.prompt)
+        self.on_shown()
         started = time.monotonic()
         while True:
             text = self.io.ask("answer> ").strip()
@@ -161,8 +194,15 @@ class Session:
                 self.io.say(f"Likely mistake ({grade.misconception.id}): {why}", "yellow")
             self.show_solution(q)
 
-    def _record_skill(self, item: Item, q: Question, text: str | None, grade: Any,
-                      started: float, skipped: bool = False) -> int:  # fmt: skip
+    def _record_skill(
+        self,
+        item: Item,
+        q: Question,
+        text: str | None,
+        grade: Any,
+        started: float,
+        skipped: bool = False,
+    ) -> int:
         correct = bool(grade and grade.correct)
         group = item.family or ""
         (self.summary.right if correct else self.summary.wrong)[group] += 1
@@ -205,6 +245,7 @@ class Session:
         self.io.say("")
         self.io.say(f"── {label} · concept · {card.deck} · {self.mode} ──", "cyan")
         self.io.say(card.text("front", "en"))
+        self.on_shown()
         started = time.monotonic()
         key = self.io.ask("(Enter shows the answer; s skip, q quit) ").strip().lower()
         if key == "q":

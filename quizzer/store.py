@@ -73,8 +73,15 @@ class Store:
             have = set(s.scalars(select(Card.uid)))
             added = [e for e in entries if e.uid not in have]
             for e in added:
-                card = Card(uid=e.uid, kind=e.kind, family=e.family, difficulty=e.difficulty,
-                            deck=e.deck, active=True, created_at=now)  # fmt: skip
+                card = Card(
+                    uid=e.uid,
+                    kind=e.kind,
+                    family=e.family,
+                    difficulty=e.difficulty,
+                    deck=e.deck,
+                    active=True,
+                    created_at=now,
+                )
                 card.state = CardState(state=schedule.NEW, due=now)
                 s.add(card)
             s.execute(update(Card).where(Card.uid.not_in(wanted)).values(active=False))
@@ -96,14 +103,12 @@ class Store:
 
     # ---------------------------------------------------------------- queue
     def new_introduced_today(self, now: datetime) -> int:
-        """Cards whose first scheduled review happened today (local time)."""
-        first = (
-            select(Review.card_id, func.min(Review.reviewed_at).label("first"))
-            .where(Review.mode == "review")
-            .group_by(Review.card_id)
-            .subquery()
+        """Cards first reviewed (while new) today, local time."""
+        q = select(func.count(func.distinct(Review.card_id))).where(
+            Review.mode == "review",
+            Review.reviewed_at >= local_day_start(now),
+            func.json_extract(Review.state_before, "$.state") == schedule.NEW,
         )
-        q = select(func.count()).select_from(first).where(first.c.first >= local_day_start(now))
         with self.session() as s:
             return s.scalar(q) or 0
 
@@ -117,8 +122,11 @@ class Store:
             .where(Card.active.is_(True))
             .where(Card.id.not_in(exclude) if exclude else True)
         )
-        queries = [base.where(CardState.state != schedule.NEW, CardState.due <= now)
-                   .order_by(CardState.due)]  # fmt: skip
+        queries = [
+            base.where(CardState.state != schedule.NEW, CardState.due <= now).order_by(
+                CardState.due
+            )
+        ]
         if new_left > 0:
             queries.append(
                 base.where(CardState.state == schedule.NEW).order_by(
@@ -232,11 +240,15 @@ class Store:
         with self.session.begin() as s:
             row = s.scalars(
                 select(Variant)
-                .where(Variant.family == family, Variant.difficulty == difficulty,
-                       Variant.generator_version == version, Variant.torch_version == torch)
+                .where(
+                    Variant.family == family,
+                    Variant.difficulty == difficulty,
+                    Variant.generator_version == version,
+                    Variant.torch_version == torch,
+                )
                 .order_by(Variant.id)
                 .limit(1)
-            ).first()  # fmt: skip
+            ).first()
             if row is None:
                 return None
             s.delete(row)
@@ -247,9 +259,16 @@ class Store:
             for q in questions:
                 if not q.verified:
                     raise ValueError("only torch-verified questions are kept")
-                s.add(Variant(family=q.generator, difficulty=q.difficulty,
-                              generator_version=q.version, seed=q.seed,
-                              question=q.to_dict(), torch_version=torch))  # fmt: skip
+                s.add(
+                    Variant(
+                        family=q.generator,
+                        difficulty=q.difficulty,
+                        generator_version=q.version,
+                        seed=q.seed,
+                        question=q.to_dict(),
+                        torch_version=torch,
+                    )
+                )
 
     def variant_counts(self, torch: str) -> dict[tuple[str, int], int]:
         q = (

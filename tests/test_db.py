@@ -27,7 +27,10 @@ def test_resolve_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("QUIZZER_DB", str(tmp_path / "env.db"))
     assert resolve(None) == (f"sqlite:///{tmp_path / 'env.db'}", tmp_path / "env.db")
     assert resolve(str(tmp_path / "x.db"))[1] == tmp_path / "x.db"
-    assert resolve(f"sqlite:///{tmp_path}/u.db") == (f"sqlite:///{tmp_path}/u.db", tmp_path / "u.db")
+    assert resolve(f"sqlite:///{tmp_path}/u.db") == (
+        f"sqlite:///{tmp_path}/u.db",
+        tmp_path / "u.db",
+    )
     monkeypatch.delenv("QUIZZER_DB")
     url, path = resolve(None)
     assert path.name == "quizzer.sqlite3" and "quizzer" in str(path.parent)
@@ -122,8 +125,17 @@ def test_later_version_adds_cards_without_touching_existing(store: Store):
 
     card = store.next_card(datetime.now(UTC), new_left=1)
     t0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-    store.record(card.id, "review", question=None, typed=None, correct=True,
-                 rating=Rating.GOOD, duration_ms=900, scheduler=make_scheduler(fuzz=False), now=t0)  # fmt: skip
+    store.record(
+        card.id,
+        "review",
+        question=None,
+        typed=None,
+        correct=True,
+        rating=Rating.GOOD,
+        duration_ms=900,
+        scheduler=make_scheduler(fuzz=False),
+        now=t0,
+    )
     before = store.card_state(card.id)
     entries = catalog()
     from quizzer.store import CatalogEntry

@@ -39,6 +39,7 @@ def test_generators_and_decks_are_pure_python():
 
 
 def test_python_dash_m():
-    out = subprocess.run([sys.executable, "-m", "quizzer", "--version"], capture_output=True,
-                         text=True, check=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", "quizzer", "--version"], capture_output=True, text=True, check=True
+    )
     assert out.stdout.startswith("quizzer, version ")

@@ -53,6 +53,11 @@ def _discover() -> None:
     global _DISCOVERED
     if _DISCOVERED:
         return
+    import torch
+
+    # the checks run tiny tensors: one thread is faster than waking a pool, and keeps
+    # timings steady when the machine is busy
+    torch.set_num_threads(1)
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")

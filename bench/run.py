@@ -1,0 +1,148 @@
+"""Benchmarks for the targets of the issues (figures, not pass/fail tests).
+
+    python bench/run.py [help|first-prompt|generation|all]
+
+help          `quizzer --help` wall time vs `python -c "import click"`, side by side
+first-prompt  `quizzer review` on a database of 10,000 cards (and 100,000 reviews): time
+              from process start to the first prompt, in a real pseudo-terminal
+generation    verified generation rate (draw: generate + formula + torch check) vs a bare
+              loop of the same torch calls on the same params, per family
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+
+
+def _quizzer() -> list[str]:
+    exe = shutil.which("quizzer", path=str(BIN))
+    return [exe] if exe else [sys.executable, "-m", "quizzer"]
+
+
+def _wall(cmd: list[str], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def bench_help(runs: int = 15) -> dict:
+    click_cmd = [sys.executable, "-c", "import click"]
+    help_cmd = [*_quizzer(), "--help"]
+    _wall(click_cmd, 2), _wall(help_cmd, 2)  # warm the page cache
+    a, b = [], []
+    for _ in range(runs):  # interleaved, so both see the same machine load
+        a += _wall(click_cmd, 1)
+        b += _wall(help_cmd, 1)
+    ma, mb = statistics.median(a), statistics.median(b)
+    print(
+        f"help: python -c 'import click' median {ma * 1000:.0f} ms; "
+        f"quizzer --help median {mb * 1000:.0f} ms; ratio {mb / ma:.2f} (target <= 2.0)"
+    )
+    return {"click_ms": ma * 1000, "help_ms": mb * 1000, "ratio": mb / ma}
+
+
+def bench_first_prompt(runs: int = 5) -> dict:
+    import pexpect
+
+    sys.path.insert(0, str(HERE))
+    from fixtures import build_review_db
+
+    with tempfile.TemporaryDirectory() as tmp:
+        master = Path(tmp) / "master.sqlite3"
+        info = build_review_db(master, cards=10_000, reviews=100_000)
+        results = {}
+        for label, keep_spares in (
+            ("with kept verified variants", True),
+            ("empty variant pool (cold: waits for torch)", False),
+        ):
+            times = []
+            for _ in range(runs):
+                db = Path(tmp) / "run.sqlite3"
+                shutil.copy(master, db)
+                if not keep_spares:
+                    import sqlite3
+
+                    con = sqlite3.connect(db)
+                    con.execute("DELETE FROM variants")
+                    con.commit()
+                    con.close()
+                cmd = _quizzer()
+                t = time.perf_counter()
+                child = pexpect.spawn(
+                    cmd[0],
+                    [*cmd[1:], "--db", str(db), "review"],
+                    encoding="utf-8",
+                    timeout=60,
+                    env={**os.environ, "NO_COLOR": "1"},
+                )
+                child.expect("answer> ")
+                times.append(time.perf_counter() - t)
+                child.sendintr()
+                child.expect(pexpect.EOF)
+                child.close()
+            med = statistics.median(times)
+            print(
+                f"first prompt, {label}: median {med * 1000:.0f} ms "
+                f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}; target <= 1000 ms)"
+            )
+            results[label] = med
+        print(f"  database: {info}")
+        return results
+
+
+def bench_generation(seeds: int = 300) -> dict:
+    sys.path.insert(0, str(HERE))
+    import torch  # noqa: F401  (loaded before timing either side)
+    from bare_torch import BARE
+
+    from quizzer import generators
+    from quizzer.verify import draw
+
+    out = {}
+    for fam in generators.families():
+        levels = range(1, generators.get(fam).levels + 1)
+        jobs = [(s, lvl) for lvl in levels for s in range(seeds)]
+        qs = [draw(fam, s, lvl) for s, lvl in jobs]  # warm-up, and the params for the bare loop
+        bare = BARE[fam]
+        t = time.perf_counter()
+        for q in qs:
+            bare(q.params, q.ask)
+        t_bare = time.perf_counter() - t
+        t = time.perf_counter()
+        for s, lvl in jobs:
+            draw(fam, s, lvl)
+        t_ours = time.perf_counter() - t
+        ratio = t_bare / t_ours
+        print(
+            f"generation {fam:<16} verified {len(jobs) / t_ours:8.0f}/s  bare torch "
+            f"{len(jobs) / t_bare:8.0f}/s  rate ratio {ratio:.2f} (target >= 0.50)"
+        )
+        out[fam] = ratio
+    return out
+
+
+def main() -> None:
+    what = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if what in ("help", "all"):
+        bench_help()
+    if what in ("first-prompt", "all"):
+        bench_first_prompt()
+    if what in ("generation", "all"):
+        bench_generation()
+
+
+if __name__ == "__main__":
+    main()

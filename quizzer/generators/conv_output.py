@@ -1,0 +1,481 @@
+"""conv-output: output shape of Conv1d/Conv2d, MaxPool1d/2d and AvgPool1d/2d layers.
+
+The formula side is `conv_out` (one spatial dimension) and `output_shape` (a whole layer,
+from torch-named params). Both take misconception flags that switch on a known wrong way
+of computing, so every misconception value is computed by running the buggy formula.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from quizzer.generators import Generator, register
+
+FAMILY = "conv-output"
+DIM_ASKS = {"height": -2, "width": -1, "length": -1}
+MISSING_ASKS = ("padding", "kernel_size")
+FORMULA = "out = floor((n + 2·padding − dilation·(kernel_size − 1) − 1) / stride) + 1"
+
+
+def is_conv(layer: str) -> bool:
+    return layer.startswith("Conv")
+
+
+def spatial_dims(layer: str) -> int:
+    return int(layer[-2])
+
+
+def layer_args(layer: str) -> tuple[str, ...]:
+    """The constructor arguments of a layer, in torch's order and with torch's names."""
+    if is_conv(layer):
+        return ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation")
+    if layer.startswith("MaxPool"):
+        return ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+    return ("kernel_size", "stride", "padding", "ceil_mode")
+
+
+DEFAULTS: dict[str, Any] = {"stride": 1, "padding": 0, "dilation": 1, "ceil_mode": False}
+
+
+def default(layer: str, arg: str) -> Any:
+    """torch's default of a constructor argument (a pool's stride=None means kernel_size)."""
+    return None if arg == "stride" and not is_conv(layer) else DEFAULTS.get(arg)
+
+
+def conv_out(
+    n: int,
+    k: int,
+    s: int = 1,
+    p: int = 0,
+    d: int = 1,
+    ceil: bool = False,
+    *,
+    padding_once: bool = False,
+    dilation_ignored: bool = False,
+    no_plus_one: bool = False,
+    last_window_rule: bool = True,
+) -> int:
+    """Output size of one spatial dimension, as torch computes it (flags switch on mistakes).
+
+    padding_once: n + p instead of n + 2p (also the notes' total-padding formula misread).
+    dilation_ignored: the kernel spans k instead of d·(k − 1) + 1.
+    no_plus_one: the trailing + 1 is forgotten.
+    last_window_rule=False: with ceil, keep a last window that starts in the right padding.
+    """
+    span = k if dilation_ignored else d * (k - 1) + 1
+    num = n + (p if padding_once else 2 * p) - span
+    out = (-(-num // s) if ceil else num // s) + (0 if no_plus_one else 1)
+    if ceil and last_window_rule and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def per_dim(value: Any, dims: int) -> list[int]:
+    return value if isinstance(value, list) else [value] * dims
+
+
+def dim_args(params: dict[str, Any], *, pool_stride_1: bool = False) -> list[tuple[int, ...]]:
+    """(n, k, s, p, d) for each spatial dimension; a pool's stride None means kernel_size."""
+    spatial = params["input_shape"][2:]
+    dims = len(spatial)
+    k = per_dim(params["kernel_size"], dims)
+    stride = params.get("stride", 1)
+    s = [1] * dims if stride is None and pool_stride_1 else per_dim(stride or k, dims)
+    p = per_dim(params.get("padding", 0), dims)
+    d = per_dim(params.get("dilation", 1), dims)
+    return list(zip(spatial, k, s, p, d, strict=True))
+
+
+def output_shape(
+    params: dict[str, Any],
+    *,
+    ceil: bool | None = None,
+    pool_stride_1: bool = False,
+    **flags: bool,
+) -> list[int]:
+    """The full output shape [N, C_out, *spatial]; `ceil` overrides ceil_mode (a mistake)."""
+    mode = params.get("ceil_mode", False) if ceil is None else ceil
+    spatial = [conv_out(*a, mode, **flags) for a in dim_args(params, pool_stride_1=pool_stride_1)]
+    n, c = params["input_shape"][:2]
+    return [n, params["out_channels"] if is_conv(params["layer"]) else c, *spatial]
+
+
+def valid(params: dict[str, Any]) -> bool:
+    """torch's constraints: kernel fits the padded input, pool padding <= kernel_size // 2."""
+    pool = not is_conv(params["layer"])
+    for n, k, s, p, d in dim_args(params):
+        if min(k, s, d) < 1 or p < 0 or n + 2 * p < d * (k - 1) + 1 or (pool and p > k // 2):
+            return False
+    return True  # the padded input holds one window, so every output size is >= 1
+
+
+def solve(params: dict[str, Any], name: str, target: list[int], **flags: Any) -> int | None:
+    """The unique int value of `name` for which the (possibly buggy) formula gives target.
+
+    Without flags the value must also satisfy torch's constraints; None if not unique.
+    Every output dimension grows with padding and shrinks with kernel_size, so the search
+    stops once a dimension has passed its target.
+    """
+    sign = 1 if name == "padding" else -1
+    hits = []
+    for v in range(0 if name == "padding" else 1, 4 * max(params["input_shape"][2:]) + 20):
+        trial = {**params, name: v}
+        if not flags and not valid(trial):
+            continue
+        out = output_shape(trial, **flags)
+        if out == target:
+            hits.append(v)
+        elif any(sign * (o - t) > 0 for o, t in zip(out[2:], target[2:], strict=True)):
+            break
+    return hits[0] if len(hits) == 1 else None
+
+
+# ---------------------------------------------------------------- text
+
+
+def fmt(value: Any) -> str:
+    return "(" + ", ".join(str(v) for v in value) + ")" if isinstance(value, list) else str(value)
+
+
+def layer_call(params: dict[str, Any], var: str | None = None) -> str:
+    """nn.<Layer>(...) with the arguments that differ from torch's defaults."""
+    layer = params["layer"]
+    parts = []
+    for arg in layer_args(layer):
+        value = params[arg]
+        if arg in ("in_channels", "out_channels"):
+            parts.append(str(value))
+        elif arg == var:
+            parts.append(f"{arg}={arg}")
+        elif arg == "kernel_size" or value != default(layer, arg):
+            parts.append(f"{arg}={fmt(value)}")
+    return f"nn.{layer}({', '.join(parts)})"
+
+
+def defaults_note(params: dict[str, Any], var: str | None) -> str:
+    shown = layer_call(params, var)
+    left = []
+    for arg in layer_args(params["layer"]):
+        if arg in DEFAULTS and arg != var and f"{arg}=" not in shown:
+            if params[arg] is None:
+                left.append("stride is left at its default (stride=None)")
+            else:
+                left.append(f"{arg}={fmt(params[arg])}")
+    return "Arguments not shown are at torch's defaults: " + ", ".join(left) + "." if left else ""
+
+
+def dim_names(layer: str) -> list[str]:
+    return ["H", "W"] if spatial_dims(layer) == 2 else ["L"]
+
+
+def dim_solution(params: dict[str, Any]) -> list[str]:
+    lines = [
+        FORMULA + (" (ceil instead of floor: ceil_mode=True)" if params.get("ceil_mode") else "")
+    ]
+    if params["layer"].startswith("AvgPool"):
+        lines.append("AvgPool has no dilation argument: dilation = 1.")
+    if params.get("stride", 1) is None:
+        lines.append(
+            f"stride is None, so it defaults to kernel_size = {fmt(params['kernel_size'])}."
+        )
+    ceil = bool(params.get("ceil_mode"))
+    for name, (n, k, s, p, d) in zip(dim_names(params["layer"]), dim_args(params), strict=True):
+        num = n + 2 * p - d * (k - 1) - 1
+        raw = conv_out(n, k, s, p, d, ceil, last_window_rule=False)
+        rnd = "ceil" if ceil else "floor"
+        expr = f"{rnd}(({n} + 2·{p} − {d}·({k} − 1) − 1) / {s}) + 1"
+        lines.append(f"{name}: {expr} = {rnd}({num}/{s}) + 1 = {raw}")
+        if ceil:
+            start = (raw - 1) * s
+            if start >= n + p:
+                lines.append(
+                    f"   the last window would start at ({raw} − 1)·{s} = {start} ≥ n + padding"
+                    f" = {n + p}, i.e. in the right padding, so torch drops it: {name} = {raw - 1}"
+                )
+            else:
+                lines.append(f"   last window starts at {start} < n + padding = {n + p}: kept")
+    return lines
+
+
+# ---------------------------------------------------------------- building a question
+
+
+def _misconceptions(params: dict[str, Any], ask: str) -> list[tuple[str, Any]]:
+    """(id, value) of each applicable mistake, computed with the buggy formula."""
+    dims = dim_args(params)
+    pool = not is_conv(params["layer"])
+    ceil_mode = bool(params.get("ceil_mode"))
+    variants: list[tuple[str, dict[str, Any]]] = []
+    if any(a[3] for a in dims) or ask == "padding":
+        pid = "notes-total-padding" if ask == "padding" else "padding-once"
+        variants.append((pid, {"padding_once": True}))
+    if any(a[4] > 1 for a in dims):
+        variants.append(("dilation-ignored", {"dilation_ignored": True}))
+    variants.append(("no-plus-one", {"no_plus_one": True}))
+    if ask not in MISSING_ASKS:
+        variants.append(("floor-vs-ceil", {"ceil": not ceil_mode, "last_window_rule": False}))
+        if ceil_mode:
+            variants.append(("ceil-last-window", {"last_window_rule": False}))
+        if pool and params.get("stride", 1) is None:
+            variants.append(("pool-stride-1", {"pool_stride_1": True}))
+    out = []
+    for mid, flags in variants:
+        if ask in MISSING_ASKS:
+            value = solve(params, ask, params["output_shape"], **flags)
+        else:
+            shape = output_shape(params, **flags)
+            value = shape if ask == "shape" else shape[DIM_ASKS[ask]]
+        if value is not None:
+            out.append((mid, value))
+    return out
+
+
+def make_question(gen: Generator, params: dict[str, Any], ask: str, difficulty: int) -> Any:
+    """The Question for fully drawn params (for missing asks, params hold the answer value)."""
+    layer = params["layer"]
+    shape = output_shape(params)
+    head = f"A layer {layer_call(params, ask if ask in MISSING_ASKS else None)} receives an input"
+    head += f" of shape {fmt(params['input_shape'])}."
+    note = defaults_note(params, ask if ask in MISSING_ASKS else None)
+    lines = dim_solution(params)
+    if ask in MISSING_ASKS:
+        target = params["output_shape"]
+        assert target == shape
+        expected: Any = params[ask]
+        size = "×".join(str(v) for v in target[2:])
+        what = "padding (one int, added on every side)" if ask == "padding" else "kernel_size"
+        if target[2:] == params["input_shape"][2:]:
+            question = f"Which {what} keeps the spatial size {size}, i.e. gives shape"
+        else:
+            question = f"Which {what} gives an output of spatial size {size}, i.e. shape"
+        question += f" {fmt(target)}? Answer a whole number."
+        n, k, s, p, d = dim_args(params)[0]
+        if ask == "padding":
+            step = (
+                f"With stride 1: out = n + 2·padding − {d}·({k} − 1). For {dim_names(layer)[0]}:"
+                f" {target[2]} = {n} + 2·padding − {d * (k - 1)} → 2·padding ="
+                f" {target[2] - n + d * (k - 1)} → padding = {p}."
+            )
+        else:
+            step = (
+                f"With stride 1: out = n + 2·{p} − {d}·(kernel_size − 1). For"
+                f" {dim_names(layer)[0]}: {d}·(kernel_size − 1) = {n} + {2 * p} − {target[2]} ="
+                f" {n + 2 * p - target[2]} → kernel_size − 1 = {k - 1} → kernel_size = {k}."
+            )
+        lines = [step, "Check, every dimension:", *lines, "No other value gives this shape."]
+        kind, answer = "int", str(expected)
+    else:
+        if ask == "shape":
+            question = "What is the output shape? Answer the full shape, e.g. "
+            question += "(N, C, H, W)." if spatial_dims(layer) == 2 else "(N, C, L)."
+            expected, kind, answer = shape, "shape", fmt(shape)
+        else:
+            question = f"What is the output {ask}? Answer a whole number."
+            expected, kind, answer = shape[DIM_ASKS[ask]], "int", str(shape[DIM_ASKS[ask]])
+        c_in = params["input_shape"][1]
+        chan = (
+            f"channels: out_channels = {params['out_channels']}"
+            if is_conv(layer)
+            else f"channels: pooling keeps the {c_in} channels"
+        )
+        lines.append(f"Batch size {params['input_shape'][0]} is unchanged; {chan}.")
+        lines.append(
+            f"Output shape: {fmt(shape)}" + ("" if ask == "shape" else f"; {ask} = {answer}.")
+        )
+    prompt = "\n".join(x for x in (head, note, question) if x)
+    return gen.question(
+        difficulty,
+        params=params,
+        ask=ask,
+        prompt=prompt,
+        kind=kind,
+        expected=expected,
+        result=shape,
+        answer=answer,
+        solution="\n".join(lines),
+        misconceptions=_misconceptions(params, ask),
+    )
+
+
+# ---------------------------------------------------------------- drawing params
+
+
+def build_params(
+    layer: str,
+    input_shape: list[int],
+    kernel_size: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    out_channels: int = 8,
+) -> dict[str, Any]:
+    """Params with exactly the arguments `layer` takes (and torch's names)."""
+    given = {
+        "in_channels": input_shape[1],
+        "out_channels": out_channels,
+        "kernel_size": kernel_size,
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "ceil_mode": ceil_mode,
+    }
+    return {"layer": layer, "input_shape": input_shape} | {a: given[a] for a in layer_args(layer)}
+
+
+def _pool_stride(rng: random.Random, lo: int = 1, hi: int = 3) -> int | None:
+    return None if rng.random() < 0.5 else rng.randint(lo, hi)
+
+
+def _dim_ask(rng: random.Random, layer: str) -> str:
+    return rng.choice(
+        ["shape", "height", "width"] if spatial_dims(layer) == 2 else ["shape", "length"]
+    )
+
+
+Draft = tuple[dict[str, Any], str, str]  # params, ask, sub-kind
+
+
+def _spatial(rng: random.Random, layer: str, lo: int, hi: int) -> list[int]:
+    return [rng.randint(lo, hi) for _ in range(spatial_dims(layer))]
+
+
+def _level1(rng: random.Random) -> Draft:
+    layer = rng.choice(["Conv2d", "MaxPool2d"])
+    n = rng.randint(5, 32)
+    shape = [1, rng.choice([1, 3]), n, n]
+    if is_conv(layer):
+        k, s, p = rng.choice([1, 3, 3, 5, 5, 7]), rng.choice([1, 1, 2]), rng.choice([0, 0, 1, 2])
+        params = build_params(layer, shape, k, s, p, out_channels=rng.choice([4, 6, 8, 16]))
+    else:
+        k = rng.choice([2, 2, 3])
+        params = build_params(layer, shape, k, rng.choice([1, 2, 2, 3]), rng.choice([0, 0, k // 2]))
+    return params, rng.choice(["shape", "height", "width"]), "basic"
+
+
+def _level2(rng: random.Random) -> Draft:
+    sub = rng.choice(["channels", "pool", "1d", "ceil", "missing-padding"])
+    if sub == "channels":
+        shape = [rng.choice([2, 4, 8]), rng.choice([3, 8, 16]), *_spatial(rng, "Conv2d", 8, 40)]
+        k, s, p = rng.choice([3, 5, 7]), rng.choice([1, 2]), rng.randint(0, 3)
+        params = build_params("Conv2d", shape, k, s, p, out_channels=rng.choice([8, 16, 32]))
+        return params, "shape", sub
+    if sub == "missing-padding":
+        layer = rng.choice(["Conv2d", "Conv1d", "MaxPool2d", "MaxPool1d"])
+        k = rng.choice([3, 5, 7] if is_conv(layer) else [3, 5])
+        shape = [rng.choice([1, 2, 4]), rng.choice([1, 3, 8]), *_spatial(rng, layer, 8, 48)]
+        params = build_params(layer, shape, k, 1, (k - 1) // 2, out_channels=rng.choice([8, 16]))
+        return params | {"output_shape": output_shape(params)}, "padding", sub
+    if sub == "1d":
+        layer = rng.choice(["Conv1d", "MaxPool1d", "AvgPool1d"])
+    else:
+        layer = rng.choice(["MaxPool2d", "AvgPool2d", "MaxPool1d", "AvgPool1d"])
+    shape = [rng.choice([1, 2, 4]), rng.choice([3, 8, 16]), *_spatial(rng, layer, 6, 60)]
+    if is_conv(layer):
+        k, s, p = rng.choice([3, 5, 7, 9]), rng.randint(1, 3), rng.randint(0, 4)
+        params = build_params(layer, shape, k, s, p, out_channels=rng.choice([8, 16]))
+        return params, rng.choice(["shape", "length"]), sub
+    k = rng.choice([2, 3, 4])
+    p = rng.choice([0, 0, rng.randint(0, k // 2)])
+    s = _pool_stride(rng) if sub != "ceil" else _pool_stride(rng, 2, 3)
+    return build_params(layer, shape, k, s, p, ceil_mode=sub == "ceil"), _dim_ask(rng, layer), sub
+
+
+def _level3(rng: random.Random) -> Draft:
+    sub = rng.choice(["dilation", "asymmetric", "ceil-edge", "missing-kernel", "missing-padding"])
+    if sub.startswith("missing"):
+        layer = rng.choice(["Conv2d", "Conv1d"])
+        shape = [rng.choice([1, 2, 4]), rng.choice([1, 3, 8]), *_spatial(rng, layer, 8, 40)]
+        d = rng.randint(1, 3) if sub == "missing-kernel" else rng.randint(2, 3)
+        k = rng.randint(2, 7)
+        p = rng.randint(0, 3) if sub == "missing-kernel" else rng.randint(1, 5)
+        params = build_params(layer, shape, k, 1, p, d, out_channels=rng.choice([4, 8, 16]))
+        return (
+            params | {"output_shape": output_shape(params)},
+            ("padding" if sub == "missing-padding" else "kernel_size"),
+            sub,
+        )
+    if sub == "dilation":
+        layer = rng.choice(["Conv2d", "Conv1d", "MaxPool2d", "MaxPool1d"])
+        shape = [rng.choice([1, 2]), rng.choice([3, 8]), *_spatial(rng, layer, 10, 64)]
+        k, d = rng.choice([2, 3, 5]), rng.randint(2, 3)
+        if is_conv(layer):
+            params = build_params(layer, shape, k, rng.randint(1, 3), rng.randint(0, 4), d)
+        else:
+            p = rng.randint(0, k // 2)
+            params = build_params(layer, shape, k, _pool_stride(rng), p, d, rng.random() < 0.3)
+        return params, _dim_ask(rng, layer), sub
+    if sub == "asymmetric":
+        layer = rng.choice(["Conv2d", "MaxPool2d", "AvgPool2d"])
+        shape = [rng.choice([1, 2]), rng.choice([3, 8]), *_spatial(rng, layer, 8, 48)]
+        conv = is_conv(layer)
+        ks = [rng.randint(1, 7) if conv else rng.randint(2, 5) for _ in range(2)]
+        k: Any = ks if rng.random() < 0.7 else ks[0]
+        s: Any = rng.choice([[rng.randint(1, 3), rng.randint(1, 3)], rng.randint(1, 3)])
+        if not conv and rng.random() < 0.4:
+            s = None
+        pads = list(range(4 if conv else min(ks) // 2 + 1))
+        ph = rng.choice(pads)
+        pw = rng.choice([v for v in pads if v != ph])
+        d: Any = 1 if layer == "AvgPool2d" or rng.random() < 0.5 else [rng.randint(1, 3), 1]
+        params = build_params(layer, shape, k, s, [ph, pw], d, rng.random() < 0.3)
+        return params, _dim_ask(rng, layer), sub
+    layer = rng.choice(["MaxPool2d", "AvgPool2d", "MaxPool1d", "AvgPool1d"])
+    shape = [rng.choice([1, 2]), rng.choice([3, 8]), *_spatial(rng, layer, 3, 30)]
+    k = rng.randint(2, 4)
+    params = build_params(layer, shape, k, _pool_stride(rng, 2, 4), rng.randint(1, k // 2), 1, True)
+    return params, _dim_ask(rng, layer), sub
+
+
+def _asked(params: dict[str, Any], ask: str, **flags: Any) -> Any:
+    shape = output_shape(params, **flags)
+    return shape if ask == "shape" else shape[DIM_ASKS[ask]]
+
+
+def _acceptable(params: dict[str, Any], ask: str, sub: str) -> bool:
+    """torch's validity, plus what makes each kind of question worth asking."""
+    if not valid(params):
+        return False
+    if sub == "ceil":  # ceil matters, but the last-window rule does not (that is level 3)
+        return (
+            _asked(params, ask)
+            == _asked(params, ask, last_window_rule=False)
+            != _asked(params, ask, ceil=False)
+        )
+    if sub == "ceil-edge":  # the last window would start in the padding: torch drops it
+        return _asked(params, ask) != _asked(params, ask, last_window_rule=False)
+    if ask in MISSING_ASKS:
+        return solve(params, ask, params["output_shape"]) == params[ask]
+    return True
+
+
+@register
+class ConvOutput(Generator):
+    id = FAMILY
+    version = 1
+    topic = "Convolution"
+    title = "Output shape of Conv/MaxPool/AvgPool 1d/2d layers (and the missing padding or kernel)"
+    levels = 3
+    explanations = {
+        "padding-once": "torch's padding=p adds p rows/columns on each side, so the input grows "
+        "by 2p, not by p.",
+        "notes-total-padding": "The notes' formula counts padding rows in total (both sides); "
+        "torch's padding argument is per side, so it is half of that total.",
+        "floor-vs-ceil": "The division by the stride rounds down (floor); only a pooling layer "
+        "with ceil_mode=True rounds up.",
+        "dilation-ignored": "With dilation d a kernel of size k spans d·(k − 1) + 1 input "
+        "positions, not k.",
+        "pool-stride-1": "A pooling layer's stride defaults to its kernel_size, not to 1.",
+        "no-plus-one": "The formula ends with + 1: the first window position counts too.",
+        "ceil-last-window": "With ceil_mode=True torch drops a last window that would start in "
+        "the right padding, i.e. when (out − 1)·stride ≥ n + padding.",
+    }
+
+    def generate(self, rng: random.Random, difficulty: int) -> Any:
+        draw = {1: _level1, 2: _level2, 3: _level3}[difficulty]
+        for _ in range(1000):
+            params, ask, sub = draw(rng)
+            if _acceptable(params, ask, sub):
+                return make_question(self, params, ask, difficulty)
+        raise RuntimeError(f"{FAMILY}: no valid variant drawn")  # pragma: no cover

@@ -1,0 +1,398 @@
+"""Hadamard (elementwise, broadcasting) product `a * b` versus matrix product `a @ b`.
+
+Pure-Python formula side: torch's broadcasting rule (align shapes from the right; sizes
+must be equal or 1) and torch.matmul's rules for 1-d and 2-d operands (a 1-d left operand
+acts as a row, a 1-d right operand as a column, and that dimension is dropped again).
+A value is a nested list: a 2-d matrix, a 1-d list, or an int for a 0-d result; None
+means torch raises an error (undefined).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from quizzer.generators import Generator, register
+from quizzer.question import Question
+
+Shape = tuple[int, ...]
+OPS = {"mul": "a * b", "matmul": "a @ b"}
+ASKS = ("result", "shape", "defined")
+YES_NO_ALIASES = {
+    "y": "yes",
+    "true": "yes",
+    "t": "yes",
+    "defined": "yes",
+    "valid": "yes",
+    "ok": "yes",
+    "是": "yes",
+    "是的": "yes",
+    "对": "yes",
+    "能": "yes",
+    "可以": "yes",
+    "有定义": "yes",
+    "n": "no",
+    "false": "no",
+    "f": "no",
+    "否": "no",
+    "不": "no",
+    "不是": "no",
+    "不能": "no",
+    "不可以": "no",
+}
+
+
+# ---------------------------------------------------------------- formula
+
+
+def shape_of(x: Any) -> Shape:
+    """The shape of a 0-d, 1-d or 2-d nested list (rows of equal length)."""
+    if not isinstance(x, list):
+        return ()
+    if x and isinstance(x[0], list):
+        return (len(x), len(x[0]))
+    return (len(x),)
+
+
+def broadcast_shape(sa: Shape, sb: Shape, *, strict: bool = False) -> Shape | None:
+    """torch's broadcast shape, or None; strict=True demands equal shapes (no broadcasting)."""
+    if strict:
+        return sa if sa == sb else None
+    out = []
+    for i in range(1, max(len(sa), len(sb)) + 1):
+        x = sa[-i] if i <= len(sa) else 1
+        y = sb[-i] if i <= len(sb) else 1
+        if x != y and 1 not in (x, y):
+            return None
+        out.append(max(x, y))
+    return tuple(reversed(out))
+
+
+def expand(x: Any, out: Shape) -> list[list[int]]:
+    """x broadcast to the shape `out`, as rows (a 1-d `out` gives a single row)."""
+    n_rows, n_cols = out if len(out) == 2 else (1, out[0])
+    rows = x if x and isinstance(x[0], list) else [x]
+    if len(rows) < n_rows:
+        rows = rows * n_rows
+    return [r * n_cols if len(r) < n_cols else r for r in rows]
+
+
+def mul(a: Any, b: Any, *, strict: bool = False) -> Any:
+    """a * b with torch broadcasting (strict=True: no broadcasting); None if undefined."""
+    out = broadcast_shape(shape_of(a), shape_of(b), strict=strict)
+    if out is None:
+        return None
+    prod = [
+        [x * y for x, y in zip(ra, rb, strict=True)]
+        for ra, rb in zip(expand(a, out), expand(b, out), strict=True)
+    ]
+    return prod if len(out) == 2 else prod[0]
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """torch.matmul for 1-d / 2-d operands; None if the sizes do not fit."""
+    sa, sb = shape_of(a), shape_of(b)
+    rows = a if len(sa) == 2 else [a]
+    cols = b if len(sb) == 2 else [[v] for v in b]
+    if len(rows[0]) != len(cols):
+        return None
+    out = [
+        [sum(r[t] * cols[t][j] for t in range(len(cols))) for j in range(len(cols[0]))]
+        for r in rows
+    ]
+    if len(sb) == 1:
+        out = [row[0] for row in out]
+    if len(sa) == 1:
+        out = out[0]
+    return out
+
+
+def compute(op: str, a: Any, b: Any) -> Any:
+    return mul(a, b) if op == "mul" else matmul(a, b)
+
+
+def answer_of(ask: str, value: Any) -> Any:
+    """The asked part of a full result (None = undefined)."""
+    if ask == "defined":
+        return "no" if value is None else "yes"
+    if ask == "shape":
+        return None if value is None else list(shape_of(value))
+    return value
+
+
+# ---------------------------------------------------------------- drawing
+
+
+VALUES = range(-5, 10)  # entries -5..9
+
+
+def _matrix(rng: random.Random, shape: Shape) -> Any:
+    if len(shape) == 1:
+        return [rng.choice(VALUES) for _ in range(shape[0])]
+    return [[rng.choice(VALUES) for _ in range(shape[1])] for _ in range(shape[0])]
+
+
+def _other(rng: random.Random, n: int) -> int:
+    return rng.choice([x for x in (2, 3, 4) if x != n])
+
+
+def _shapes_level2(rng: random.Random, op: str) -> tuple[Shape, Shape]:
+    m, n, p = (rng.choice([2, 3]) for _ in range(3))
+    while m == n == p:
+        m, n, p = (rng.choice([2, 3]) for _ in range(3))
+    defined = rng.random() < 0.6
+    if op == "matmul":
+        return ((m, n), (n, p)) if defined else ((m, n), (_other(rng, n), p))
+    if m == n:
+        m, n = n, _other(rng, n)
+    if defined:
+        return (m, n), (m, n)
+    return rng.choice([((m, n), (n, m)), ((m, n), (m, _other(rng, n)))])
+
+
+def _shapes_level3(rng: random.Random, op: str) -> tuple[Shape, Shape]:
+    m, n = rng.choice([(2, 3), (3, 2), (2, 2), (3, 3), (3, 4)])
+    k, k_rows = _other(rng, n), _other(rng, m)
+    if op == "mul":
+        pairs = [
+            ((m, n), (1, n)),
+            ((m, n), (m, 1)),
+            ((m, 1), (1, n)),
+            ((n,), (m, n)),
+            ((m, n), (n,)),
+            ((m, n), (1, k)),
+            ((m, n), (k_rows, 1)),
+            ((k,), (m, n)),
+        ]
+    else:
+        pairs = [
+            ((m, 1), (1, n)),
+            ((n,), (n, m)),
+            ((m, n), (n,)),
+            ((n,), (n,)),
+            ((m, n), (k,)),
+            ((k,), (n, m)),
+            ((m, n), (n, k)),
+            ((m, n), (m, n)),
+        ]
+    sa, sb = rng.choice(pairs)
+    if op == "mul" and rng.random() < 0.5:
+        sa, sb = sb, sa
+    return sa, sb
+
+
+def draw_params(rng: random.Random, difficulty: int) -> tuple[Any, Any, str, str]:
+    op = rng.choice(["mul", "matmul"])
+    if difficulty == 1:
+        return _matrix(rng, (2, 2)), _matrix(rng, (2, 2)), op, "result"
+    sa, sb = (_shapes_level2 if difficulty == 2 else _shapes_level3)(rng, op)
+    a, b = _matrix(rng, sa), _matrix(rng, sb)
+    value = compute(op, a, b)
+    asks = ASKS if value is None or len(shape_of(value)) == 2 else ASKS[1:]
+    return a, b, op, rng.choice(asks)
+
+
+# ---------------------------------------------------------------- text
+
+
+def fmt_shape(shape: Any) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def fmt_value(value: Any) -> str:
+    return "error" if value is None else str(value)
+
+
+def fmt_answer(ask: str, value: Any) -> str:
+    if ask == "shape" and value is not None:
+        return fmt_shape(value)
+    return fmt_value(value)
+
+
+def _operation(op: str) -> str:
+    if op == "mul":
+        return "a * b (torch.mul: the elementwise, Hadamard product, with broadcasting)"
+    return "a @ b (torch.matmul: the matrix product)"
+
+
+def prompt_text(a: Any, b: Any, op: str, ask: str) -> str:
+    head = (
+        f"a = {a}   (shape {fmt_shape(shape_of(a))})\n"
+        f"b = {b}   (shape {fmt_shape(shape_of(b))})\n"
+        "Both are int64 torch tensors. Consider " + _operation(op) + ".\n"
+    )
+    if ask == "result":
+        return head + (
+            f"What is {OPS[op]}? Answer the full matrix, e.g. [[1, 2], [3, 4]] or 1 2; 3 4, "
+            "or 'error' if torch raises an error."
+        )
+    if ask == "shape":
+        return head + (
+            f"What is the shape of {OPS[op]}? Answer like (2, 3), (3,) or () for a scalar, "
+            "or 'error' if torch raises an error."
+        )
+    return (
+        head
+        + f"Is {OPS[op]} defined, i.e. does torch compute it without an error? Answer yes or no."
+    )
+
+
+def _mul_steps(a: Any, b: Any, value: Any) -> list[str]:
+    sa, sb = shape_of(a), shape_of(b)
+    lines = [
+        f"a * b multiplies matching entries. Shapes {fmt_shape(sa)} and {fmt_shape(sb)}, "
+        "aligned from the right: each pair of sizes must be equal or contain a 1 "
+        "(a missing size counts as 1)."
+    ]
+    if value is None:
+        lines.append("Some pair differs and neither is 1, so torch raises an error: undefined.")
+        return lines
+    out = shape_of(value)
+    if sa != sb:
+        lines.append(
+            f"Every pair fits; size-1 (or missing) dimensions are repeated: {fmt_shape(out)}."
+        )
+    else:
+        lines.append(f"The shapes are equal, so the result has shape {fmt_shape(out)}.")
+    for i, (ra, rb) in enumerate(zip(expand(a, out), expand(b, out), strict=True)):
+        row_index = f"[{i}]" if len(out) == 2 else ""
+        for j, (x, y) in enumerate(zip(ra, rb, strict=True)):
+            lines.append(f"  c{row_index}[{j}] = {_n(x)} * {_n(y)} = {x * y}")
+    return lines
+
+
+def _matmul_steps(a: Any, b: Any, value: Any) -> list[str]:
+    sa, sb = shape_of(a), shape_of(b)
+    lines = [f"a @ b: a has shape {fmt_shape(sa)}, b has shape {fmt_shape(sb)}."]
+    if len(sa) == 1:
+        lines.append("A 1-d a acts as a single row (its dimension is dropped from the result).")
+    if len(sb) == 1:
+        lines.append("A 1-d b acts as a single column (its dimension is dropped from the result).")
+    inner_a, inner_b = sa[-1], sb[0]
+    what_a = "columns of a" if len(sa) == 2 else "length of a"
+    what_b = "rows of b" if len(sb) == 2 else "length of b"
+    if value is None:
+        lines.append(
+            f"The inner sizes ({what_a} = {inner_a}, {what_b} = {inner_b}) differ, "
+            "so torch raises an error: undefined."
+        )
+        return lines
+    out = shape_of(value)
+    lines.append(
+        f"The inner sizes match ({what_a} = {what_b} = {inner_a}) and disappear; the result "
+        f"has shape {fmt_shape(out)}{' (a scalar)' if not out else ''}. "
+        "Each entry is a row of a dotted with a column of b:"
+    )
+    rows = a if len(sa) == 2 else [a]
+    cols = b if len(sb) == 2 else [[v] for v in b]
+    columns = list(zip(*cols, strict=True))
+    for i, r in enumerate(rows):
+        row_index = f"[{i}]" if len(sa) == 2 else ""
+        for j, col in enumerate(columns):
+            terms = " + ".join([f"{_n(x)}*{_n(y)}" for x, y in zip(r, col, strict=True)])
+            total = sum([x * y for x, y in zip(r, col, strict=True)])
+            col_index = f"[{j}]" if len(sb) == 2 else ""
+            lines.append(f"  c{row_index}{col_index} = {terms} = {total}")
+    return lines
+
+
+def _n(x: int) -> str:
+    return f"({x})" if x < 0 else str(x)
+
+
+def solution_text(a: Any, b: Any, op: str, ask: str, value: Any) -> str:
+    lines = _mul_steps(a, b, value) if op == "mul" else _matmul_steps(a, b, value)
+    lines.append(f"{OPS[op]} = {fmt_value(value)}.")
+    lines.append(f"Answer: {fmt_answer(ask, answer_of(ask, value))}.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- generator
+
+
+def wrong_shape(a: Any, b: Any, op: str, rule: str) -> list[int] | None:
+    """Shape answers of wrong shape rules: 'inner' keeps the inner sizes, 'as-a' copies a's."""
+    sa, sb = shape_of(a), shape_of(b)
+    if rule == "as-a":
+        return list(sa)
+    if op == "matmul" and len(sa) == len(sb) == 2:
+        return [sa[1], sb[0]]
+    return None
+
+
+@register
+class HadamardMatmul(Generator):
+    id = "hadamard-matmul"
+    version = 1
+    topic = "Tensors"
+    title = "Elementwise (Hadamard) a * b with broadcasting versus the matrix product a @ b"
+    levels = 3
+    explanations = {
+        "mul-as-matmul": (
+            "a * b is the elementwise (Hadamard) product, not the matrix product a @ b."
+        ),
+        "matmul-as-mul": (
+            "a @ b is the matrix product (rows of a dotted with columns of b), "
+            "not the elementwise a * b."
+        ),
+        "matmul-transposed": (
+            "The matrix product is not commutative: a @ b takes rows of a and columns of b, "
+            "which is not b @ a."
+        ),
+        "mul-no-broadcast": (
+            "a * b broadcasts: sizes aligned from the right may differ when one of them is 1 "
+            "(or missing), and that dimension is repeated."
+        ),
+        "shape-inner": (
+            "In (m, n) @ (n, p) the shared inner size n disappears; the result keeps the outer "
+            "sizes: (m, p)."
+        ),
+        "shape-as-a": (
+            "The result does not simply keep a's shape: a * b takes the broadcast shape, and "
+            "(m, n) @ (n, p) gives (m, p)."
+        ),
+    }
+
+    def generate(self, rng: random.Random, difficulty: int) -> Question:
+        a, b, op, ask = draw_params(rng, difficulty)
+        return self.build(difficulty, a, b, op, ask)
+
+    def build(self, difficulty: int, a: Any, b: Any, op: str, ask: str) -> Question:
+        """The question for given operands (also used by the tests for known values)."""
+        value = compute(op, a, b)
+        expected = answer_of(ask, value)
+        # order matters where two wrong rules give the same answer: the first one is kept
+        misconceptions: list[tuple[str, Any]]
+        if op == "matmul":
+            misconceptions = [
+                ("matmul-as-mul", answer_of(ask, mul(a, b))),
+                ("matmul-transposed", answer_of(ask, matmul(b, a))),
+            ]
+        else:
+            misconceptions = [
+                ("mul-no-broadcast", answer_of(ask, mul(a, b, strict=True))),
+                ("mul-as-matmul", answer_of(ask, matmul(a, b))),
+            ]
+        if ask == "shape" and value is not None:
+            for rule in ("inner", "as-a"):
+                wrong = wrong_shape(a, b, op, rule)
+                if wrong is not None:
+                    misconceptions.append((f"shape-{rule}", wrong))
+        if ask == "result":  # a matrix question: keep only matrix (or "error") answers
+            misconceptions = [m for m in misconceptions if m[1] is None or len(shape_of(m[1])) == 2]
+        choice = ask == "defined"
+        return self.question(
+            difficulty,
+            params={"a": a, "b": b, "op": op},
+            ask=ask,
+            prompt=prompt_text(a, b, op, ask),
+            kind="choice" if choice else "shape" if ask == "shape" else "matrix",
+            expected=expected,
+            result=value,
+            answer=fmt_answer(ask, expected),
+            solution=solution_text(a, b, op, ask, value),
+            choices=("yes", "no") if choice else (),
+            allow_undefined=not choice,
+            misconceptions=misconceptions,
+            extra={"aliases": dict(YES_NO_ALIASES)} if choice else {},
+        )

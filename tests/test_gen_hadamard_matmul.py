@@ -1,0 +1,260 @@
+"""hadamard-matmul: formula, torch agreement over many seeds, snippets, grading."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from quizzer.answers import grade
+from quizzer.errors import AnswerFormatError
+from quizzer.generators import draft, get
+from quizzer.generators.hadamard_matmul import broadcast_shape, matmul, mul, shape_of
+from quizzer.question import Question
+from quizzer.verify import draw, verify
+
+FAMILY = "hadamard-matmul"
+SEEDS = range(1000)
+LEVELS = (1, 2, 3)
+
+A = [[1, 2], [3, 4]]  # the notes' example
+B = [[5, 6], [7, 8]]
+M23 = [[1, 2, 3], [4, 5, 6]]
+M32 = [[1, 0], [0, 1], [2, -1]]
+
+
+@pytest.fixture(scope="module")
+def drawn() -> dict[int, list[Question]]:
+    return {level: [draw(FAMILY, seed, level) for seed in SEEDS] for level in LEVELS}
+
+
+def _q(a: Any, b: Any, op: str, ask: str = "result", difficulty: int = 2) -> Question:
+    return verify(get(FAMILY).build(difficulty, a, b, op, ask))
+
+
+def _typed(q: Question, value: Any) -> str:
+    """A value typed the way a learner would."""
+    if value is None:
+        return "error"
+    if q.kind == "shape":
+        return "(" + ", ".join(map(str, value)) + ")"
+    return str(value)
+
+
+# ---------------------------------------------------------------- formula
+
+
+def test_formula_known_values() -> None:
+    assert mul(A, B) == [[5, 12], [21, 32]]
+    assert matmul(A, B) == [[19, 22], [43, 50]]
+    assert matmul(B, A) == [[23, 34], [31, 46]]
+    assert matmul(M23, M32) == [[7, -1], [16, -1]]
+    assert matmul(M23, M23) is None  # (2, 3) @ (2, 3)
+    assert mul(M23, M32) is None  # (2, 3) * (3, 2)
+    assert mul(M23, [[10, 20, 30]]) == [[10, 40, 90], [40, 100, 180]]  # (2, 3) * (1, 3)
+    assert mul([[1], [2], [3]], [[4, 5]]) == [[4, 5], [8, 10], [12, 15]]  # (3, 1) * (1, 2)
+    assert mul(M23, [1, 0, -1]) == [[1, 0, -3], [4, 0, -6]]  # a 1-d b is a row
+    assert mul(M23, [1, 2]) is None  # (2, 3) * (2,): 3 != 2 at the right
+    assert mul(M23, [[1, 2, 3]], strict=True) is None
+    assert matmul([1, 2], [3, 4]) == 11
+    assert matmul([1, 2], A) == [7, 10]
+    assert matmul(A, [1, 2]) == [5, 11]
+    assert matmul([[1], [2]], [[3, 4, 5]]) == [[3, 4, 5], [6, 8, 10]]  # outer product
+    assert matmul(M23, [1, 2]) is None
+
+
+def test_shapes() -> None:
+    assert shape_of(M23) == (2, 3) and shape_of([1, 2]) == (2,) and shape_of(7) == ()
+    assert broadcast_shape((3, 1), (1, 2)) == (3, 2)
+    assert broadcast_shape((2, 3), (3,)) == (2, 3)
+    assert broadcast_shape((2, 3), (2,)) is None
+    assert broadcast_shape((2, 3), (2, 1)) == (2, 3)
+    assert broadcast_shape((2, 3), (1, 3), strict=True) is None
+
+
+# ---------------------------------------------------------------- torch, known values
+
+
+def test_notes_example_through_torch() -> None:
+    q = _q(A, B, "mul", difficulty=1)
+    assert q.verified and q.result == [[5, 12], [21, 32]] and q.answer == "[[5, 12], [21, 32]]"
+    assert q.torch_check is not None
+    assert q.torch_check.output == "[[5, 12], [21, 32]]\ntorch.Size([2, 2])"
+    assert "torch.mul(a, b)" in q.torch_check.code
+    for text in ("[[5,12],[21,32]]", "5 12; 21 32", "[[5, 12], [21, 32]]", "5,12;21,32"):
+        assert grade(q, text).correct, text
+    g = grade(q, "[[19,22],[43,50]]")
+    assert not g.correct and g.misconception and g.misconception.id == "mul-as-matmul"
+
+    q = _q(A, B, "matmul", difficulty=1)
+    assert q.result == [[19, 22], [43, 50]]
+    assert q.torch_check is not None
+    assert q.torch_check.output == "[[19, 22], [43, 50]]\ntorch.Size([2, 2])"
+    assert grade(q, "19 22; 43 50").correct
+    ids = {m.id: m.value for m in q.misconceptions}
+    assert ids == {"matmul-as-mul": [[5, 12], [21, 32]], "matmul-transposed": [[23, 34], [31, 46]]}
+    assert grade(q, "5 12; 21 32").misconception.id == "matmul-as-mul"
+    assert "c[0][0] = 1*5 + 2*7 = 19" in q.solution
+
+
+def test_undefined_through_torch() -> None:
+    q = _q(M23, M23, "matmul")
+    assert q.verified and q.result is None and q.expected is None and q.answer == "error"
+    assert q.torch_check is not None
+    assert q.torch_check.output == (
+        "RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x3 and 2x3)"
+    )
+    for text in ("error", "undefined", "Error", "报错"):
+        assert grade(q, text).correct
+    assert grade(q, "1 4 9; 16 25 36").misconception.id == "matmul-as-mul"  # M23 * M23
+
+    q = _q(M23, M32, "mul", "shape")
+    assert q.expected is None and q.answer == "error"
+    assert q.torch_check is not None
+    assert q.torch_check.output == (
+        "RuntimeError: The size of tensor a (3) must match the size of tensor b (2) "
+        "at non-singleton dimension 1"
+    )
+    assert grade(q, "(2, 2)").misconception.id == "mul-as-matmul"  # M23 @ M32 is (2, 2)
+
+
+def test_shape_questions() -> None:
+    q = _q(M23, M32, "matmul", "shape")
+    assert q.expected == [2, 2] and q.answer == "(2, 2)"
+    for text in ("(2, 2)", "2x2", "[2, 2]", "torch.Size([2, 2])", "2×2"):
+        assert grade(q, text).correct, text
+    ids = {m.id: m.value for m in q.misconceptions}
+    assert ids == {"matmul-as-mul": None, "matmul-transposed": [3, 3], "shape-as-a": [2, 3]}
+    q = _q(M23, [[1, 2, 3]] * 3, "matmul", "shape")  # (2, 3) @ (3, 3) -> (2, 3)
+    ids = {m.id: m.value for m in q.misconceptions}  # b @ a fails too: same answer, dropped
+    assert ids == {"matmul-as-mul": None, "shape-inner": [3, 3]}
+    q = _q(M32, M23, "matmul", "shape")  # (3, 2) @ (2, 3) -> (3, 3)
+    assert grade(q, "(2, 2)").misconception.id == "matmul-transposed"
+    assert grade(q, "(3, 2)").misconception.id == "shape-as-a"
+    q = _q(M23, M32, "matmul", "shape")
+    assert grade(q, "(2, 3)").misconception.id == "shape-as-a"
+    assert grade(q, "error").misconception.id == "matmul-as-mul"
+
+    q = _q([[1], [2], [3]], [[4, 5]], "mul", "shape", 3)  # (3, 1) * (1, 2) -> (3, 2)
+    assert q.expected == [3, 2]
+    assert grade(q, "error").misconception.id == "mul-no-broadcast"
+    assert grade(q, "(3, 1)").misconception.id == "shape-as-a"
+
+    q = _q([1, 2], [3, 4], "matmul", "shape", 3)  # a scalar
+    assert q.expected == [] and q.answer == "()" and grade(q, "()").correct
+    assert grade(q, "torch.Size([])").correct
+    assert q.torch_check is not None and q.torch_check.output == "11\ntorch.Size([])"
+
+    q = _q([1, 2], A, "matmul", "shape", 3)
+    assert q.expected == [2] and q.answer == "(2,)"
+    assert grade(q, "(2,)").correct and grade(q, "2").correct
+
+
+def test_defined_questions() -> None:
+    q = _q(M23, [[1, 2, 3]], "mul", "defined", 3)  # (2, 3) * (1, 3): broadcasting
+    assert q.kind == "choice" and q.expected == "yes" and q.result == [[1, 4, 9], [4, 10, 18]]
+    for text in ("yes", "Yes", "y", "true", "是", "defined"):
+        assert grade(q, text).correct, text
+    for text in ("no", "n", "false", "否"):
+        g = grade(q, text)
+        assert not g.correct and g.misconception and g.misconception.id == "mul-no-broadcast"
+    with pytest.raises(AnswerFormatError):
+        grade(q, "maybe")
+
+    q = _q(M23, M23, "matmul", "defined")
+    assert q.expected == "no" and q.result is None
+    assert grade(q, "No").correct and grade(q, "false").correct and grade(q, "否").correct
+    assert grade(q, "yes").misconception.id == "matmul-as-mul"
+
+
+# ---------------------------------------------------------------- many seeds
+
+
+def test_every_seed_verifies(drawn: dict[int, list[Question]]) -> None:
+    for level in LEVELS:
+        qs = drawn[level]
+        assert all(q.verified and q.difficulty == level for q in qs)
+        rejected = sum(q.attempt for q in qs)
+        assert rejected == 0, f"level {level}: {rejected} drafts rejected by torch"
+
+
+def test_levels_differ(drawn: dict[int, list[Question]]) -> None:
+    one, two, three = drawn[1], drawn[2], drawn[3]
+    assert all(q.ask == "result" and q.result is not None for q in one)
+    assert all(shape_of(q.params["a"]) == shape_of(q.params["b"]) == (2, 2) for q in one)
+    assert {q.params["op"] for q in one} == {"mul", "matmul"}
+    for qs in (two, three):
+        assert {q.ask for q in qs} == {"result", "shape", "defined"}
+        assert 0.2 < sum(q.result is None for q in qs) / len(qs) < 0.6
+    shapes2 = {(shape_of(q.params["a"]), shape_of(q.params["b"])) for q in two}
+    assert all(len(sa) == len(sb) == 2 and 1 not in sa + sb for sa, sb in shapes2)
+    assert all(not (sa == sb and sa[0] == sa[1]) for sa, sb in shapes2)  # not both square
+    assert ((2, 3), (2, 3)) in shapes2 and ((2, 3), (3, 2)) in shapes2
+    shapes3 = {(shape_of(q.params["a"]), shape_of(q.params["b"])) for q in three}
+    assert ((3, 1), (1, 2)) in shapes3 or ((1, 2), (3, 1)) in shapes3
+    assert any(1 in sa + sb for sa, sb in shapes3)
+    assert any(len(sa) == 1 or len(sb) == 1 for sa, sb in shapes3)
+    broadcast = [q for q in three if q.params["op"] == "mul" and q.result is not None]
+    assert any(shape_of(q.params["a"]) != shape_of(q.params["b"]) for q in broadcast)
+    assert all(
+        q.kind != "matrix" or q.result is None or len(shape_of(q.result)) == 2 for q in three
+    )
+
+
+def test_misconceptions_are_wrong_and_explained(drawn: dict[int, list[Question]]) -> None:
+    explanations = get(FAMILY).explanations
+    seen = set()
+    for qs in drawn.values():
+        for q in qs:
+            for m in q.misconceptions:
+                assert m.id in explanations
+                assert m.value != q.expected
+                if q.kind == "matrix" and m.value is not None:
+                    assert len(shape_of(m.value)) == 2
+                seen.add(m.id)
+    assert seen == set(explanations)
+
+
+def test_deterministic() -> None:
+    for level in LEVELS:
+        for seed in (0, 7, 123):
+            assert draft(FAMILY, seed, level) == draft(FAMILY, seed, level)
+            q = draw(FAMILY, seed, level)
+            assert q == draw(FAMILY, seed, level)
+            assert replace(q, verified_by=(), torch_check=None) == draft(
+                FAMILY, seed, level, q.attempt
+            )
+
+
+def test_snippets_print_their_output(drawn: dict[int, list[Question]]) -> None:
+    for level in LEVELS:
+        picked = drawn[level][:10] + [q for q in drawn[level] if q.result is None][:2]
+        for q in picked:
+            assert q.torch_check is not None
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                exec(q.torch_check.code, {})  # noqa: S102 - our own generated snippet
+            assert out.getvalue() == q.torch_check.output + "\n"
+
+
+def test_grading(drawn: dict[int, list[Question]]) -> None:
+    for level in LEVELS:
+        for q in drawn[level][:60]:
+            assert grade(q, _typed(q, q.expected)).correct, (q.prompt, q.expected)
+            assert grade(q, q.answer).correct, (q.prompt, q.answer)
+            if q.kind == "matrix" and q.expected is not None:
+                rows = "; ".join(" ".join(map(str, row)) for row in q.expected)
+                assert grade(q, rows).correct
+            for m in q.misconceptions:
+                g = grade(q, _typed(q, m.value))
+                assert not g.correct and g.misconception == m
+
+
+def test_generator_module_does_not_import_torch() -> None:
+    code = "import sys, quizzer.generators.hadamard_matmul; assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,199 @@
+"""one-hot family: formula vs torch on 1,000 seeds per level, the notes' example, grading."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+from pathlib import Path
+
+import pytest
+
+from quizzer.answers import grade, same_value
+from quizzer.generators import draft, get
+from quizzer.generators import one_hot as oh
+from quizzer.question import Question
+from quizzer.verify import draw, verify
+
+FAMILY = "one-hot"
+SEEDS = range(1000)
+STUDENTS = [
+    {
+        "name": n,
+        "categories": list(oh.BY_NAME[n]["categories"]),
+        "ordered": oh.BY_NAME[n]["ordered"],
+    }
+    for n in oh.STUDENTS
+]
+
+
+@pytest.fixture(scope="module")
+def drawn() -> dict[int, list[Question]]:
+    return {level: [draw(FAMILY, seed, level) for seed in SEEDS] for level in (1, 2, 3)}
+
+
+def _build(features: list[dict], sample: list[str] | None, ask: str, level: int = 2) -> Question:
+    return verify(get(FAMILY).build(level, features, sample, ask))
+
+
+def _run(code: str) -> str:
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        exec(code, {})  # noqa: S102 - the snippet shown to the learner
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_every_seed_verifies(drawn: dict[int, list[Question]], level: int) -> None:
+    qs = drawn[level]
+    assert all(q.verified for q in qs)
+    rejected = sum(q.attempt for q in qs)
+    assert rejected == 0, f"level {level}: {rejected} drafts rejected"
+
+
+def test_levels_differ(drawn: dict[int, list[Question]]) -> None:
+    l1, l2, l3 = drawn[1], drawn[2], drawn[3]
+    assert {q.ask for q in l1} == {"encode"}
+    assert {len(q.params["features"]) for q in l1} == {1, 2}
+    assert {q.ask for q in l2} == {"encode", "decode"}
+    assert {len(q.params["features"]) for q in l2} == {3}
+    assert any([f["name"] for f in q.params["features"]] == oh.STUDENTS for q in l2)
+    assert any(q.params["sample"] == oh.NOTES_SAMPLE for q in l2)
+    assert {q.ask for q in l3} == {"decode", "encoding", "ordinal", "length"}
+    multi = [q for q in l3 if q.ask in ("decode", "length")]
+    assert {len(q.params["features"]) for q in multi} == {3, 4, 5}
+    choice = [q for q in l3 if q.ask == "encoding"]
+    assert {q.expected for q in choice} == {"one-hot", "ordinal"}
+    assert all(q.params["sample"] is None for q in choice)
+
+
+def test_deterministic() -> None:
+    for level in (1, 2, 3):
+        for seed in range(20):
+            assert draft(FAMILY, seed, level).to_json() == draft(FAMILY, seed, level).to_json()
+            assert draw(FAMILY, seed, level).to_json() == draw(FAMILY, seed, level).to_json()
+
+
+def test_notes_example() -> None:
+    q = _build(STUDENTS, ["male", "year-1", "school-2"], "encode")
+    assert q.expected == q.result == [1, 0, 1, 0, 0, 0, 1, 0, 0]
+    assert q.answer == "[1, 0 | 1, 0, 0 | 0, 1, 0, 0]"
+    d = _build(STUDENTS, ["male", "year-1", "school-2"], "decode")
+    assert d.expected == ["male", "year-1", "school-2"]
+    assert "[1, 0 | 1, 0, 0 | 0, 1, 0, 0]" in d.prompt
+    assert _build(STUDENTS, ["female", "year-3", "school-4"], "length", 3).expected == 9
+    assert oh.BY_NAME["grade"]["categories_zh"] == ["初一", "初二", "初三"]
+    assert oh.BY_NAME["school"]["categories_zh"] == ["一中", "二中", "三中", "四中"]
+
+
+def test_hand_computed() -> None:
+    color = {"name": "color", "categories": ["red", "green", "blue"], "ordered": False}
+    size = {"name": "size", "categories": ["S", "M", "L", "XL"], "ordered": True}
+    assert _build([color, size], ["blue", "M"], "encode").expected == [0, 0, 1, 0, 1, 0, 0]
+    assert oh.decode([color, size], [0, 1, 0, 0, 0, 0, 1]) == ["green", "XL"]
+    notes = {"name": "size", "categories": ["X", "XL", "XXL"], "ordered": True}
+    q = _build([notes], ["XL"], "ordinal", 3)
+    assert q.expected == 2 and q.result == {"X": 1, "XL": 2, "XXL": 3}
+    assert _build([color], None, "encoding", 3).expected == "one-hot"
+    assert _build([notes], None, "encoding", 3).expected == "ordinal"
+    # misconception variants of the formula
+    assert oh.encode([color, size], ["blue", "M"], as_index=True) == [2, 1]
+    assert oh.encode([color, size], ["blue", "M"], reverse_bits=True) == [1, 0, 0, 0, 0, 1, 0]
+    assert oh.encode([color, size], ["blue", "M"], reverse_features=True) == [0, 1, 0, 0, 0, 0, 1]
+    assert oh.encode([color], ["blue"], shift=1) is None
+
+
+def test_misconceptions(drawn: dict[int, list[Question]]) -> None:
+    explanations = get(FAMILY).explanations
+    seen: set[str] = set()
+    for qs in drawn.values():
+        for q in qs:
+            for m in q.misconceptions:
+                assert m.id in explanations
+                assert not same_value(m.value, q.expected, q.tolerance)
+                seen.add(m.id)
+    assert seen == set(explanations)
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_snippets_print_their_output(drawn: dict[int, list[Question]], level: int) -> None:
+    qs = drawn[level][:10]
+    qs += [next(q for q in drawn[level] if q.ask == ask) for ask in {q.ask for q in drawn[level]}]
+    for q in qs:
+        assert q.torch_check is not None
+        assert _run(q.torch_check.code) == q.torch_check.output + "\n"
+
+
+def test_grade_encode() -> None:
+    q = _build(STUDENTS, ["male", "year-1", "school-2"], "encode")
+    for text in (
+        "1 0 1 0 0 0 1 0 0",
+        "[1, 0, 1, 0, 0, 0, 1, 0, 0]",
+        "[1 0 | 1 0 0 | 0 1 0 0]",
+        "1,0,1,0,0,0,1,0,0",
+        "(1, 0, 1, 0, 0, 0, 1, 0, 0)",
+    ):
+        assert grade(q, text).correct, text
+    cases = {
+        "0 0 1": "one-hot-zero-based-index",
+        "0 1 0 1 0 0 0 1 0": "one-hot-zero-based-index",
+        "0 1 | 0 0 1 | 0 0 1 0": "one-hot-reversed",
+    }
+    for text, mid in cases.items():
+        g = grade(q, text)
+        assert not g.correct and g.misconception is not None and g.misconception.id == mid, text
+    # for the notes' sample, reversed bits and reversed feature order give the same vector
+    q2 = _build(STUDENTS, ["female", "year-2", "school-3"], "encode")
+    assert grade(q2, "0 1 0 1 0 0 0 1 0").correct
+    assert grade(q2, "[0, 0, 1, 0 | 0, 1, 0 | 0, 1]").misconception.id == "one-hot-feature-order"
+    assert grade(q2, "[1, 0 | 0, 1, 0 | 0, 1, 0, 0]").misconception.id == "one-hot-reversed"
+    assert grade(q, "1 0 0 1 0 0 1 0 0").misconception is None
+
+
+def test_grade_decode_and_choice() -> None:
+    q = _build(STUDENTS, ["female", "year-2", "school-1"], "decode")
+    for text in (
+        "female, year-2, school-1",
+        "Female, Year 2, School 1",
+        "female year-2 school-1",
+        "['female', 'year-2', 'school-1']",
+    ):
+        assert grade(q, text).correct, text
+    assert grade(q, "school-1, year-2, female").misconception.id == "one-hot-feature-order"
+    assert grade(q, "male, year-2, school-4").misconception.id == "one-hot-reversed"
+    assert not grade(q, "female, year-1, school-1").correct
+
+    color = {"name": "color", "categories": ["red", "green", "blue"], "ordered": False}
+    c = _build([color], None, "encoding", 3)
+    for text in ("one-hot", "onehot", "One Hot", "独热", "独热编码"):
+        assert grade(c, text).correct, text
+    for text in ("ordinal", "序号", "integer", "label encoding"):
+        g = grade(c, text)
+        assert not g.correct and g.misconception.id == "ordinal-for-unordered", text
+    rating = {"name": "rating", "categories": ["low", "medium", "high"], "ordered": True}
+    r = _build([rating], None, "encoding", 3)
+    assert grade(r, "Ordinal").correct and grade(r, "序号编码").correct
+    assert grade(r, "one hot").misconception.id == "one-hot-for-ordered"
+    o = _build([rating], ["high"], "ordinal", 3)
+    assert grade(o, "3").correct
+    assert grade(o, "2").misconception.id == "ordinal-zero-based"
+    n = _build(STUDENTS, ["male", "year-1", "school-1"], "length", 3)
+    assert grade(n, "9").correct
+    assert grade(n, "24").misconception.id == "one-hot-length-product"
+    assert grade(n, "3").misconception.id == "one-hot-length-features"
+
+
+def test_catalog() -> None:
+    for f in oh.CATALOG:
+        assert {"name", "zh", "categories", "categories_zh", "ordered"} <= set(f)
+        assert len(f["categories"]) == len(f["categories_zh"]) == len(set(f["categories"]))
+        assert all(" " not in c and c for c in f["categories"] + [f["name"]])
+    assert len({f["name"] for f in oh.CATALOG}) == len(oh.CATALOG)
+    assert any(f["ordered"] for f in oh.CATALOG) and not all(f["ordered"] for f in oh.CATALOG)
+
+
+def test_generator_module_is_pure_python() -> None:
+    tree = ast.parse(Path(oh.__file__).read_text())
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any(m.split(".")[0] in ("torch", "sympy", "numpy") for m in names)

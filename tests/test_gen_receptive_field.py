@@ -1,0 +1,207 @@
+"""receptive-field: formula, torch agreement over many seeds, snippets, grading."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+from dataclasses import replace
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from quizzer.answers import grade
+from quizzer.generators import draft, get
+from quizzer.generators.receptive_field import receptive_field, sum_of_kernels
+from quizzer.question import Question
+from quizzer.verify import draw, verify
+
+FAMILY = "receptive-field"
+SEEDS = range(1000)
+LEVELS = (1, 2, 3)
+
+
+def conv(k: int, s: int = 1, d: int = 1) -> dict[str, Any]:
+    return {"layer": "Conv2d", "kernel_size": k, "stride": s, "dilation": d}
+
+
+def pool(k: int, s: int, kind: str = "MaxPool2d") -> dict[str, Any]:
+    return {"layer": kind, "kernel_size": k, "stride": s, "dilation": 1}
+
+
+ALEXNET = [conv(11, 4), pool(3, 2), conv(5)]  # conv1, pool1, conv2 (padding never matters)
+VGG = [conv(3), conv(3), pool(2, 2), conv(3)]
+DILATED = [conv(3, 1, 1), conv(3, 1, 2), conv(3, 1, 4)]
+
+
+@pytest.fixture(scope="module")
+def drawn() -> dict[int, list[Question]]:
+    return {level: [draw(FAMILY, seed, level) for seed in SEEDS] for level in LEVELS}
+
+
+def _q(layers: list[dict[str, Any]], difficulty: int = 2) -> Question:
+    return get(FAMILY).build(difficulty, layers)
+
+
+# ---------------------------------------------------------------- formula
+
+
+def test_formula_known_values() -> None:
+    assert receptive_field([conv(3), conv(3)]) == 5
+    assert receptive_field([conv(3), conv(3), conv(3)]) == 7  # the notes' 7 x 7
+    assert receptive_field(VGG) == 10  # 1 + 2 + 2 + 1, then 2 * 2 after the stride-2 pool
+    assert receptive_field(ALEXNET) == 51  # 11, then 19, then 19 + 4 * 8
+    assert receptive_field(ALEXNET[:2]) == 19
+    assert receptive_field(DILATED) == 15  # 1 + 2 + 4 + 8
+    assert receptive_field([conv(3, 2), conv(3, 2)]) == 7  # the last stride never counts
+
+
+def test_formula_misconceptions() -> None:
+    assert receptive_field(ALEXNET, use_strides=False) == 17  # 1 + 10 + 2 + 4
+    assert receptive_field(ALEXNET, own_stride=True) == 89  # jumps 4, 8, 8: 41, 57, 89
+    assert receptive_field(DILATED, use_dilation=False) == 7
+    assert receptive_field(VGG, own_stride=True) == 11  # jumps 1, 1, 2, 2: 3, 5, 7, 11
+    assert sum_of_kernels(ALEXNET) == 19
+    assert sum_of_kernels([conv(3), conv(3), conv(3)]) == 9
+
+
+# ---------------------------------------------------------------- torch, known values
+
+
+@pytest.mark.parametrize(
+    ("layers", "rf"),
+    [([conv(3)] * 3, 7), (VGG, 10), (ALEXNET, 51), (DILATED, 15), ([conv(3, 2), conv(3, 2)], 7)],
+)
+def test_known_values_through_torch(layers: list[dict[str, Any]], rf: int) -> None:
+    q = verify(_q(layers))
+    assert q.verified and q.result == rf and q.expected == rf and q.answer == str(rf)
+    assert q.torch_check is not None
+    assert q.torch_check.output == f"receptive field: {rf} x {rf}"
+
+
+def test_prompt_and_misconceptions_of_a_known_stack() -> None:
+    q = _q(ALEXNET)
+    assert "Conv2d(kernel_size=11, stride=4, dilation=1)" in q.prompt
+    assert "MaxPool2d(kernel_size=3, stride=2)" in q.prompt
+    assert "no padding" in q.prompt and "7 x 7" in q.prompt
+    ids = {m.id: m.value for m in q.misconceptions}
+    assert ids == {"rf-no-strides": 17, "rf-own-stride": 89, "rf-sum-kernels": 19}
+    assert "RF = 19 + (5 - 1) * 1 * 8 = 51" in q.solution
+    assert grade(q, "51").correct
+    assert grade(q, "89").misconception.id == "rf-own-stride"
+
+
+def _rf_2d(layers: list[dict[str, Any]]) -> tuple[int, int]:
+    """The full 2-d measurement (rows and columns), slower than the 1-d checker."""
+    mods: list[nn.Module] = []
+    for x in layers:
+        k, s, d = x["kernel_size"], x["stride"], x["dilation"]
+        if x["layer"] == "Conv2d":
+            m = nn.Conv2d(1, 1, k, stride=s, dilation=d, bias=False)
+            with torch.no_grad():
+                m.weight.fill_(1.0)
+            mods.append(m)
+        else:
+            mods.append(nn.AvgPool2d(k, s))
+    n = receptive_field(layers) + 6
+    inp = torch.ones(1, 1, n, n, requires_grad=True)
+    out = nn.Sequential(*mods)(inp)
+    out[0, 0, out.shape[2] // 2, out.shape[3] // 2].backward()
+    g = inp.grad[0, 0]
+    rows, cols = g.sum(1).nonzero().flatten(), g.sum(0).nonzero().flatten()
+    return int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
+
+
+def test_one_dimensional_check_matches_two_dimensional(drawn: dict[int, list[Question]]) -> None:
+    for level in LEVELS:
+        for q in drawn[level][:4]:
+            assert _rf_2d(q.params["layers"]) == (q.result, q.result)
+
+
+# ---------------------------------------------------------------- many seeds
+
+
+def test_every_seed_verifies(drawn: dict[int, list[Question]]) -> None:
+    for level in LEVELS:
+        qs = drawn[level]
+        assert all(q.verified and q.difficulty == level for q in qs)
+        rejected = sum(q.attempt for q in qs)
+        assert rejected == 0, f"level {level}: {rejected} drafts rejected by torch"
+
+
+def test_levels_differ(drawn: dict[int, list[Question]]) -> None:
+    def layers(level: int) -> list[list[dict[str, Any]]]:
+        return [q.params["layers"] for q in drawn[level]]
+
+    for stack in layers(1):
+        assert 2 <= len(stack) <= 3
+        assert all(x["stride"] == 1 and x["dilation"] == 1 for x in stack)
+    for stack in layers(2):
+        assert 3 <= len(stack) <= 5
+        assert any(x["stride"] > 1 for x in stack[:-1])
+        assert all(x["dilation"] == 1 for x in stack)
+    for stack in layers(3):
+        assert 4 <= len(stack) <= 6
+        assert any(x["stride"] > 1 for x in stack[:-1])
+        assert any(x["dilation"] > 1 for x in stack)
+    for level in (2, 3):
+        kinds = {x["layer"] for stack in layers(level) for x in stack}
+        assert kinds == {"Conv2d", "MaxPool2d", "AvgPool2d"}
+        pools = [x for stack in layers(level) for x in stack if x["layer"] != "Conv2d"]
+        assert all(x["stride"] == 2 and x["dilation"] == 1 for x in pools)
+    assert max(q.result for q in drawn[1]) < max(q.result for q in drawn[3])
+
+
+def test_misconceptions_are_wrong_and_explained(drawn: dict[int, list[Question]]) -> None:
+    explanations = get(FAMILY).explanations
+    seen = set()
+    for qs in drawn.values():
+        for q in qs:
+            for m in q.misconceptions:
+                assert m.id in explanations
+                assert m.value != q.expected
+                seen.add(m.id)
+    assert seen == set(explanations)
+    assert {m.id for q in drawn[1] for m in q.misconceptions} == {"rf-sum-kernels"}
+
+
+def test_deterministic() -> None:
+    for level in LEVELS:
+        for seed in (0, 7, 123):
+            assert draft(FAMILY, seed, level) == draft(FAMILY, seed, level)
+            q = draw(FAMILY, seed, level)
+            assert q == draw(FAMILY, seed, level)
+            assert replace(q, verified_by=(), torch_check=None) == draft(
+                FAMILY, seed, level, q.attempt
+            )
+
+
+def test_snippets_print_their_output(drawn: dict[int, list[Question]]) -> None:
+    for level in LEVELS:
+        for q in drawn[level][:10]:
+            assert q.torch_check is not None
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                exec(q.torch_check.code, {})  # noqa: S102 - our own generated snippet
+            assert out.getvalue() == q.torch_check.output + "\n"
+            if any(x["layer"] == "MaxPool2d" for x in q.params["layers"]):
+                assert "stands in for MaxPool2d" in q.torch_check.code
+
+
+def test_grading(drawn: dict[int, list[Question]]) -> None:
+    for level in LEVELS:
+        for q in drawn[level][:40]:
+            for text in (str(q.expected), f" {q.expected} ", f"{q.expected}.0"):
+                assert grade(q, text).correct, (q.prompt, text)
+            assert not grade(q, str(q.expected + 1)).correct
+            for m in q.misconceptions:
+                g = grade(q, str(m.value))
+                assert not g.correct and g.misconception == m
+
+
+def test_generator_module_does_not_import_torch() -> None:
+    code = "import sys, quizzer.generators.receptive_field; assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,167 @@
+"""z-score family: formula vs torch on 1,000 seeds per level, sympy closed forms, grading."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import math
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import sympy
+
+from quizzer.answers import grade, same_value
+from quizzer.generators import draft, get
+from quizzer.generators import z_score as zs
+from quizzer.question import Question
+from quizzer.verify import draw, verify
+
+FAMILY = "z-score"
+SEEDS = range(1000)
+
+
+@pytest.fixture(scope="module")
+def drawn() -> dict[int, list[Question]]:
+    return {level: [draw(FAMILY, seed, level) for seed in SEEDS] for level in (1, 2, 3)}
+
+
+def _build(
+    data: list[int], x: int | None, c: int | None, ask: str = "z", tol: float = 0.01, level: int = 2
+) -> Question:
+    return verify(get(FAMILY).build(level, data, x, c, ask, tol))
+
+
+def _run(code: str) -> str:
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        exec(code, {})  # noqa: S102 - the snippet shown to the learner
+    return buf.getvalue()
+
+
+def _sympy_value(q: Question) -> sympy.Expr:
+    """The exact answer computed independently by sympy from the params."""
+    data = [sympy.Integer(v) for v in q.params["data"]]
+    mu = sum(data) / len(data)
+    if q.ask == "mean":
+        return mu
+    c = q.params["correction"]
+    sigma = sympy.sqrt(sum((v - mu) ** 2 for v in data) / (len(data) - c))
+    return sigma if q.ask == "std" else (q.params["x"] - mu) / sigma
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_every_seed_verifies(drawn: dict[int, list[Question]], level: int) -> None:
+    qs = drawn[level]
+    assert all(q.verified for q in qs)
+    rejected = sum(q.attempt for q in qs)
+    assert rejected == 0, f"level {level}: {rejected} drafts rejected"
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_exact_forms_with_sympy(drawn: dict[int, list[Question]], level: int) -> None:
+    for q in drawn[level]:
+        exact = sympy.sympify(q.extra["exact"])
+        assert abs(float(exact) - q.result) < 1e-9, (q.seed, q.extra["exact"], q.result)
+        assert sympy.simplify(exact - _sympy_value(q)) == 0, (q.seed, q.extra["exact"])
+        assert q.extra["exact"] in q.answer
+
+
+def test_levels_differ(drawn: dict[int, list[Question]]) -> None:
+    l1, l2, l3 = drawn[1], drawn[2], drawn[3]
+    for q in l1:
+        p = q.params
+        assert len(p["data"]) == 4 and p["correction"] == 0 and p["x"] in p["data"]
+        assert q.ask == "z" and q.tolerance == 0.01
+    assert {len(q.params["data"]) for q in l2} == {5, 6}
+    assert {q.params["correction"] for q in l2} == {0, 1}
+    assert all(q.ask == "z" and q.params["x"] in q.params["data"] for q in l2)
+    assert {q.ask for q in l3} == {"z", "mean", "std"}
+    assert max(len(q.params["data"]) for q in l3) == 8
+    assert any(q.ask == "z" and q.params["x"] not in q.params["data"] for q in l3)
+    assert {q.tolerance for q in l3} == {0.01, 0.001}
+    for q in l1 + l2 + l3:
+        assert all(isinstance(v, int) and -10 <= v <= 15 for v in q.params["data"])
+        assert q.ask != "z" or q.result != 0
+
+
+def test_deterministic() -> None:
+    for level in (1, 2, 3):
+        for seed in range(20):
+            assert draft(FAMILY, seed, level).to_json() == draft(FAMILY, seed, level).to_json()
+            assert draw(FAMILY, seed, level).to_json() == draw(FAMILY, seed, level).to_json()
+
+
+def test_hand_computed() -> None:
+    q = _build([1, 2, 3, 4, 5], 2, 0)  # mu 3, sigma^2 = 10/5 = 2
+    assert q.result == pytest.approx(-math.sqrt(2) / 2)
+    assert q.extra["exact"] == "-sqrt(2)/2"
+    assert q.answer == "-0.7071 (exactly -sqrt(2)/2)"
+    assert "-sqrt(2)/2" not in q.prompt  # the example form must not give the answer away
+    q = _build([2, 4, 4, 4, 5, 5, 7, 9], 9, 0)  # mu 5, population sigma 2
+    assert q.result == 2 and q.answer == "2"
+    q = _build([2, 4, 4, 4, 5, 5, 7, 9], 9, 1)  # sample sigma^2 = 32/7
+    assert q.result == pytest.approx(4 / math.sqrt(32 / 7)) and q.extra["exact"] == "sqrt(14)/2"
+    assert _build([1, 2, 4], None, None, "mean").extra["exact"] == "7/3"
+    s = _build([2, 4, 4, 6], None, 1, "std")  # sigma^2 = 8/3
+    assert s.result == pytest.approx(math.sqrt(8 / 3)) and s.extra["exact"] == "2*sqrt(6)/3"
+    assert zs.sqrt_parts(Fraction(1, 2)) == (1, 2, 2)
+    assert zs.sqrt_parts(Fraction(12)) == (2, 3, 1)
+    assert zs.sqrt_parts(Fraction(9, 4)) == (3, 1, 2)
+    assert zs.sqrt_parts(Fraction(50, 3)) == (5, 6, 3)
+    assert zs.sqrt_parts(Fraction(72, 49)) == (6, 2, 7)
+
+
+def test_grade_z() -> None:
+    q = _build([1, 2, 3, 4, 5], 2, 0)
+    for text in ("-0.71", "-1/sqrt(2)", "-sqrt(2)/2", "-0.7071", "\u22120.707", "-(2^0.5)/2"):
+        assert grade(q, text).correct, text
+    assert not grade(q, "-0.8").correct and grade(q, "-0.8").misconception is None
+    cases = {
+        "-0.63": "z-wrong-correction",  # sample sigma sqrt(5/2): -1/1.581
+        "-1/sqrt(10/4)": "z-wrong-correction",
+        "-0.5": "z-variance",  # -1 / 2
+        "sqrt(2)": "z-no-centering",  # 2 / sqrt(2)
+        "0.71": "z-sign",
+    }
+    for text, mid in cases.items():
+        g = grade(q, text)
+        assert not g.correct and g.misconception is not None and g.misconception.id == mid, text
+
+
+def test_grade_std_and_mean() -> None:
+    s = _build([2, 4, 4, 6], None, 1, "std")  # 1.633
+    assert grade(s, "1.63").correct and grade(s, "2sqrt(6)/3").correct
+    assert grade(s, "sqrt(2)").misconception.id == "z-wrong-correction"
+    assert grade(s, "8/3").misconception.id == "std-no-sqrt"
+    m = _build([1, 2, 4], None, None, "mean", 0.001)
+    assert grade(m, "7/3").correct and grade(m, "2.333").correct and not grade(m, "2.33").correct
+
+
+def test_misconceptions(drawn: dict[int, list[Question]]) -> None:
+    explanations = get(FAMILY).explanations
+    seen: set[str] = set()
+    for qs in drawn.values():
+        for q in qs:
+            for m in q.misconceptions:
+                assert m.id in explanations
+                assert not same_value(m.value, q.expected, q.tolerance)
+                seen.add(m.id)
+    assert seen == set(explanations)
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_snippets_print_their_output(drawn: dict[int, list[Question]], level: int) -> None:
+    qs = drawn[level][:10]
+    qs += [next(q for q in drawn[level] if q.ask == ask) for ask in {q.ask for q in drawn[level]}]
+    for q in qs:
+        assert q.torch_check is not None
+        assert _run(q.torch_check.code) == q.torch_check.output + "\n"
+
+
+def test_generator_module_is_pure_python() -> None:
+    tree = ast.parse(Path(zs.__file__).read_text())
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any(m.split(".")[0] in ("torch", "sympy", "numpy") for m in names)
