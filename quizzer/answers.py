@@ -39,14 +39,31 @@ UNDEFINED_WORDS = {
     "无法计算",
 }
 
+# Each hint shows example answers; the first example that is not this question's answer
+# is used, so a format error never gives the answer away.
 HINTS = {
-    "int": "type a whole number, e.g. 28",
-    "shape": "type a shape, e.g. (1, 6, 28, 28), 1x6x28x28 or torch.Size([1, 6, 28, 28])",
-    "vector": "type a vector, e.g. 1 0 1 0 or [1, 0, 1, 0]",
-    "matrix": "type a matrix, e.g. [[5,12],[21,32]] or 5 12; 21 32",
-    "number": "type a number, e.g. -0.71, -1/sqrt(2) or -sqrt(2)/2",
-    "choice": "type one of: {choices}",
-    "labels": "type the categories separated by commas, e.g. {example}",
+    "int": ("type a whole number, e.g. {0}", [("28",), ("7",)]),
+    "shape": (
+        "type a shape, e.g. {0}, {1} or torch.Size([{2}])",
+        [
+            ("(1, 6, 28, 28)", "1x6x28x28", "1, 6, 28, 28"),
+            ("(2, 3, 5, 5)", "2x3x5x5", "2, 3, 5, 5"),
+        ],
+    ),
+    "vector": (
+        "type a vector, e.g. {0} or {1}",
+        [("1 0 1 0", "[1, 0, 1, 0]"), ("0 1 0", "[0, 1, 0]")],
+    ),
+    "matrix": (
+        "type a matrix, e.g. {0} or {1}",
+        [("[[5,12],[21,32]]", "5 12; 21 32"), ("[[1,2],[3,4]]", "1 2; 3 4")],
+    ),
+    "number": (
+        "type a number, e.g. {0} or an exact form such as {1}",
+        [("-0.71", "-1/sqrt(2)"), ("1.25", "sqrt(3)/2")],
+    ),
+    "choice": ("type one of: {choices}", [()]),
+    "labels": ("type one category per feature, in order, separated by commas", [()]),
 }
 
 
@@ -58,14 +75,23 @@ class Grade:
 
 
 def hint(q: Question) -> str:
-    labels = q.expected if isinstance(q.expected, (list, tuple)) and q.expected else None
-    text = HINTS[q.kind].format(
-        choices=", ".join(q.choices),
-        example=", ".join(str(x) for x in (labels or ["male", "year-1"])[:3]),
-    )
+    template, examples = HINTS[q.kind]
+    chosen = examples[-1]
+    for ex in examples:
+        if not ex or not _is_answer(q, ex[0]):
+            chosen = ex
+            break
+    text = template.format(*chosen, choices=", ".join(q.choices))
     if q.allow_undefined:
         text += ", or 'error' if it is undefined"
     return text
+
+
+def _is_answer(q: Question, text: str) -> bool:
+    try:
+        return same_value(_PARSERS[q.kind](normalize(text), q), q.expected, q.tolerance)
+    except (ValueError, ArithmeticError):
+        return False
 
 
 def normalize(text: str) -> str:
@@ -85,7 +111,7 @@ def parse(q: Question, text: str) -> Any:
     if text.lower().rstrip(".!") in UNDEFINED_WORDS:
         if q.allow_undefined:
             return None
-        raise AnswerFormatError("this one is defined: " + hint(q))
+        raise AnswerFormatError(f"{text!r} is not an answer to this question: " + hint(q))
     try:
         return _PARSERS[q.kind](text, q)
     except (ValueError, ArithmeticError, RecursionError, IndexError):
@@ -155,7 +181,7 @@ def _parse_int(text: str, q: Question) -> int:
 
 def _strip_wrappers(text: str) -> str:
     t = text.strip()
-    m = re.fullmatch(r"(?:torch\.)?size\s*\((.*)\)", t, flags=re.IGNORECASE | re.DOTALL)
+    m = re.fullmatch(r"(?:torch\.)?(?:size|tensor)\s*\((.*)\)", t, flags=re.IGNORECASE | re.DOTALL)
     if m:
         t = m.group(1).strip()
     while len(t) >= 2 and t[0] + t[-1] in ("()", "[]"):

@@ -195,15 +195,31 @@ def test_normalize_and_evaluate():
 def test_hint_for_every_kind(name: str):
     q = QUESTIONS[name]
     text = hint(q)
-    assert "e.g." in text or all(c in text for c in q.choices)
+    assert "e.g." in text or all(c in text for c in q.choices) or q.kind == "labels"
     assert ("'error'" in text) == q.allow_undefined
 
 
 def test_hint_examples():
     assert "one-hot, ordinal" in hint(QUESTIONS["choice"])
-    assert "male, year-1, school-2" in hint(QUESTIONS["labels"])
-    assert "male, year-1" in hint(make_q("labels", None, allow_undefined=True))
-    assert "28" in hint(make_q("int", 28))  # expected 28 is no list of example labels
+    assert "one category per feature" in hint(QUESTIONS["labels"])
+    assert "e.g. 28" in hint(make_q("int", 3))
+    assert "e.g. 7" in hint(make_q("int", 28))
+
+
+@pytest.mark.parametrize(
+    "kind, expected, leak",
+    [
+        ("int", 28, "28"),
+        ("shape", [1, 6, 28, 28], "6, 28"),
+        ("vector", [1, 0, 1, 0], "1 0 1 0"),
+        ("matrix", [[5, 12], [21, 32]], "21"),
+        ("number", -(2**-0.5), "sqrt(2)"),
+        ("labels", ["male", "year-1", "school-2"], "male"),
+    ],
+)
+def test_a_hint_never_gives_the_answer_away(kind, expected, leak):
+    q = make_q(kind, expected, tolerance=0.01 if kind == "number" else None)
+    assert leak not in hint(q)
 
 
 # ---------------------------------------------------------------- 2. format errors
@@ -276,7 +292,8 @@ def test_format_error_carries_the_hint(name: str, text: Any):
 @pytest.mark.parametrize("text", ["error", "undefined", "报错", "None"])
 def test_undefined_is_a_format_error_when_the_answer_is_defined(name: str, text: str):
     err = format_error(QUESTIONS[name], text)
-    assert str(err) == "this one is defined: " + hint(QUESTIONS[name])
+    # neutral wording: "this one is defined" would answer a yes/no "is it defined?" question
+    assert str(err) == f"{text!r} is not an answer to this question: " + hint(QUESTIONS[name])
 
 
 # ---------------------------------------------------------------- 3. wrong answers
