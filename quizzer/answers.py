@@ -139,6 +139,10 @@ def same_value(a: Any, b: Any, tolerance: float | None = None, kind: str | None 
     """Equality for answers: lists elementwise, floats within tolerance, labels loosely."""
     if a is None or b is None:
         return a is None and b is None
+    if type(a) is int and type(b) is int:  # the common case, fast
+        return a == b
+    if type(a) is type(b) and not isinstance(a, bool) and a == b:
+        return True
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(
             same_value(x, y, tolerance, kind) for x, y in zip(a, b, strict=True)

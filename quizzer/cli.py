@@ -148,15 +148,20 @@ def generate(family: str, count: int, seed: int, level: int, as_json: bool) -> N
     """
     fam = _families((family,))[0]
     _check_level([fam], level)
-    from quizzer.verify import draw
+    from quizzer.verify import draw_many
 
-    for i in range(count):
-        q = draw(fam, seed + i, level)
-        if as_json:
-            click.echo(json.dumps(q.public_dict(), ensure_ascii=False))
-        else:
-            click.echo(f"[{q.generator} level {q.difficulty} seed {q.seed}]\n{q.prompt}")
-            click.echo(f"Answer: {q.answer}\n")
+    chunk = 256  # verified in batches, printed as they come
+    for start in range(seed, seed + count, chunk):
+        for q in draw_many(fam, list(range(start, min(start + chunk, seed + count))), level):
+            _print_question(q, as_json)
+
+
+def _print_question(q: Any, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(q.public_dict(), ensure_ascii=False))
+    else:
+        click.echo(f"[{q.generator} level {q.difficulty} seed {q.seed}]\n{q.prompt}")
+        click.echo(f"Answer: {q.answer}\n")
 
 
 # ---------------------------------------------------------------- sessions
@@ -171,6 +176,14 @@ def _once(fn: Any) -> Any:
             fn()
 
     return wrapper
+
+
+def _when(dt: Any) -> str:
+    from quizzer.models import utcnow
+
+    if dt <= utcnow():
+        return "now"
+    return dt.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _finish(session: Any, store: Any, source: Any, verifier: Any) -> None:
@@ -297,7 +310,11 @@ def review(ctx: click.Context, limit: int, new_cards: int | None) -> None:
     session.on_answer = source.keep_finished
     session.run(items())
     if session.shown == 0:
-        click.echo("Nothing is due right now. (quizzer quiz practises without a schedule.)")
+        verifier.close()
+        when = store.next_due()
+        later = f" Next review due: {_when(when)}." if when else ""
+        click.echo(f"Nothing is due right now.{later} (quizzer quiz practises anyway.)")
+        return
     _finish(session, store, source, verifier)
 
 

@@ -291,7 +291,11 @@ class Session:
         if due_now is not None:
             self.io.say(f"Due now: {due_now}.")
         if next_due is not None:
-            when = next_due.astimezone().strftime("%Y-%m-%d %H:%M")
+            when = (
+                "now"
+                if next_due <= self.clock()
+                else next_due.astimezone().strftime("%Y-%m-%d %H:%M")
+            )
             self.io.say(f"Next review due: {when} (quizzer review).")
         elif self.mode == "practice":
             self.io.say("Practice leaves the schedule as it was; quizzer review for due cards.")

@@ -118,6 +118,8 @@ def draft(family: str, seed: int, difficulty: int, attempt: int = 0) -> Question
     if not 1 <= difficulty <= gen.levels:
         raise ValueError(f"{family} has difficulty levels 1..{gen.levels}, not {difficulty}")
     q = gen.generate(rng_for(family, seed, attempt), difficulty)
-    from dataclasses import replace
-
-    return replace(q, seed=seed, attempt=attempt)
+    # q is a fresh object no one else holds: set its identity in place (dataclasses.replace
+    # would rebuild and revalidate all twenty fields)
+    object.__setattr__(q, "seed", seed)
+    object.__setattr__(q, "attempt", attempt)
+    return q

@@ -35,7 +35,12 @@ class Check:
 
 
 Checker = Callable[[Question], Check]
+# A batch checker verifies many questions of its family with few, batched torch calls.
+# It returns, for each question in order, its Check or the exception torch raised for it,
+# and must give exactly the Check the single checker gives (tests compare them).
+BatchChecker = Callable[[list[Question]], list["Check | Exception"]]
 _CHECKERS: dict[str, Checker] = {}
+_BATCH: dict[str, BatchChecker] = {}
 _DISCOVERED = False
 
 
@@ -44,6 +49,16 @@ def checker(family: str) -> Callable[[Checker], Checker]:
         if family in _CHECKERS:
             raise RuntimeError(f"checker for {family!r} registered twice")
         _CHECKERS[family] = fn
+        return fn
+
+    return deco
+
+
+def batch_checker(family: str) -> Callable[[BatchChecker], BatchChecker]:
+    def deco(fn: BatchChecker) -> BatchChecker:
+        if family in _BATCH:
+            raise RuntimeError(f"batch checker for {family!r} registered twice")
+        _BATCH[family] = fn
         return fn
 
     return deco
@@ -72,8 +87,6 @@ def torch_version() -> str:
 
 def verify(q: Question) -> Question:
     """Return q with verified_by and torch_check set, or raise Rejected."""
-    from quizzer.answers import same_value
-
     _discover()
     try:
         fn = _CHECKERS[q.generator]
@@ -85,6 +98,17 @@ def verify(q: Question) -> Question:
         raise
     except Exception as exc:  # torch refused the variant
         raise Rejected(f"torch rejected {q.generator} seed {q.seed}: {exc}") from exc
+    return _accept(q, c)
+
+
+def _accept(q: Question, c: Check | Exception) -> Question:
+    """The verified question if torch's check agrees with the formula; else Rejected."""
+    from quizzer.answers import same_value
+
+    if isinstance(c, Rejected):
+        raise c
+    if isinstance(c, Exception):
+        raise Rejected(f"torch rejected {q.generator} seed {q.seed}: {c}") from c
     if not same_value(c.result, q.result, q.tolerance):
         raise Rejected(f"{q.generator} seed {q.seed}: formula {q.result!r} != torch {c.result!r}")
     if not same_value(c.expected, q.expected, q.tolerance):
@@ -98,13 +122,58 @@ def verify(q: Question) -> Question:
     )
 
 
-def draw(family: str, seed: int, difficulty: int) -> Question:
+def verify_many(qs: list[Question]) -> list[Question | Rejected]:
+    """verify() for many questions, with one batched torch pass per family where the
+    family has a batch checker. Each item is the verified question or its Rejected."""
+    _discover()
+    checks: list[Check | Exception | None] = [None] * len(qs)
+    by_family: dict[str, list[int]] = {}
+    for i, q in enumerate(qs):
+        by_family.setdefault(q.generator, []).append(i)
+    for family, idx in by_family.items():
+        batch = _BATCH.get(family)
+        if batch is not None:
+            try:
+                for i, c in zip(idx, batch([qs[i] for i in idx]), strict=True):
+                    checks[i] = c
+                continue
+            except Exception:  # a batch that fails as a whole: check one by one
+                pass
+        single = _CHECKERS.get(family)
+        for i in idx:
+            if single is None:
+                checks[i] = Rejected(f"no torch checker for {family}")
+                continue
+            try:
+                checks[i] = single(qs[i])
+            except Exception as exc:
+                checks[i] = exc
+    out: list[Question | Rejected] = []
+    for q, c in zip(qs, checks, strict=True):
+        try:
+            out.append(_accept(q, c))
+        except Rejected as exc:
+            out.append(exc)
+    return out
+
+
+def draw(family: str, seed: int, difficulty: int, first_attempt: int = 0) -> Question:
     """The verified question for (family, seed, difficulty): the first variant that passes."""
     last: Rejected | None = None
-    for attempt in range(MAX_ATTEMPTS):
+    for attempt in range(first_attempt, MAX_ATTEMPTS):
         q = generators.draft(family, seed, difficulty, attempt)
         try:
             return verify(q)
         except Rejected as exc:
             last = exc
     raise Rejected(f"{family} seed {seed}: no variant passed verification ({last})")
+
+
+def draw_many(family: str, seeds: list[int], difficulty: int) -> list[Question]:
+    """[draw(family, s, difficulty) for s in seeds], the same questions, verified in a batch."""
+    drafts = [generators.draft(family, s, difficulty) for s in seeds]
+    out = verify_many(drafts)
+    return [
+        q if isinstance(q, Question) else draw(family, seed, difficulty, first_attempt=1)
+        for q, seed in zip(out, seeds, strict=True)
+    ]
