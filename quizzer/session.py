@@ -297,5 +297,7 @@ class Session:
                 else next_due.astimezone().strftime("%Y-%m-%d %H:%M")
             )
             self.io.say(f"Next review due: {when} (quizzer review).")
-        elif self.mode == "practice":
-            self.io.say("Practice leaves the schedule as it was; quizzer review for due cards.")
+        else:
+            self.io.say("Nothing scheduled yet: quizzer review introduces new cards each day.")
+        if self.mode == "practice":
+            self.io.say("Practice leaves the schedule as it was; quizzer stats shows progress.")

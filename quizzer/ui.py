@@ -34,9 +34,8 @@ class Terminal:
             print(text, flush=True)
 
     def ask(self, prompt: str) -> str:
-        if self.console is not None:
-            self.console.print(prompt, style="bold", end="", markup=False, highlight=False)
-            return input()
+        # the prompt goes through input() itself: readline must know it, or an empty
+        # answer is not echoed as a new line and the next output lands on the prompt line
         return input(prompt)
 
 
