@@ -237,6 +237,19 @@ def test_review_schedules_and_grades(runner, db_path: Path):
         assert len(states) == 2
 
 
+def test_review_shows_concept_cards_self_graded(runner, db_path: Path):
+    # new cards come level-1 skills first (five families), then the concept cards
+    result = runner.invoke(
+        cli, ["--db", str(db_path), "review", "--limit", "6"], input="s\ns\ns\ns\ns\n\nx\n4\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "concept" in result.output and "Did you know it?" in result.output
+    assert "Type 1, 2, 3 (or Enter) or 4." in result.output  # "x" is asked again
+    last = reviews(db_path)[-1]
+    assert (last.mode, last.rating, last.correct, last.typed_answer) == ("review", 4, True, None)
+    assert "\x1b[" not in result.output  # plain text when output is not a terminal
+
+
 def test_stats_json(runner, db_path: Path):
     runner.invoke(cli, ["--db", str(db_path), "review", "--limit", "1"], input="s\n")
     data = json.loads(runner.invoke(cli, ["--db", str(db_path), "stats", "--json"]).output)

@@ -3,6 +3,7 @@ one, then Ctrl-C. The database must then hold exactly the two answered reviews."
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
@@ -55,6 +56,8 @@ def test_right_wrong_malformed_then_ctrl_c(db_path: Path, color: bool):
         timeout=60,
         dimensions=(40, 100),
     )
+    seen = io.StringIO()
+    child.logfile_read = seen
     try:
         child.expect("answer> ")
         child.sendline(typed_form(qs[0]))
@@ -73,6 +76,8 @@ def test_right_wrong_malformed_then_ctrl_c(db_path: Path, color: bool):
     finally:
         child.close()
     assert child.exitstatus == 0, child.before
+    green, red = "\x1b[32m", "\x1b[31m"  # rich's colours for right and wrong
+    assert (green in seen.getvalue() and red in seen.getvalue()) == color
     with Store(connect(str(db_path))).session() as s:
         rows = s.scalars(select(Review).order_by(Review.id)).all()
     assert [(r.mode, r.correct, r.typed_answer) for r in rows] == [
