@@ -19,6 +19,20 @@ def sched():
     return make_scheduler(0.9, fuzz=False)
 
 
+def answer(store: Store, sched, card_id: int, rating, now, mode="review", correct=True) -> int:
+    return store.record(
+        card_id,
+        mode,
+        question=None,
+        typed="x",
+        correct=correct,
+        rating=rating,
+        duration_ms=1000,
+        scheduler=sched,
+        now=now,
+    )
+
+
 def first_new(store: Store):
     return store.next_card(T0, new_left=1)
 
@@ -34,17 +48,7 @@ def first_new(store: Store):
 )
 def test_first_review_of_a_new_card(store: Store, sched, rating, state, due_after, stability):
     card = first_new(store)
-    store.record(
-        card.id,
-        "review",
-        question=None,
-        typed="x",
-        correct=True,
-        rating=rating,
-        duration_ms=1000,
-        scheduler=sched,
-        now=T0,
-    )
+    answer(store, sched, card.id, rating, T0)
     s = store.card_state(card.id)
     assert s["state"] == state
     assert datetime.fromisoformat(s["due"]) == T0 + due_after
@@ -56,17 +60,7 @@ def test_a_whole_history_good_good_good(store: Store, sched):
     t = T0
     dues = []
     for _ in range(4):
-        store.record(
-            card.id,
-            "review",
-            question=None,
-            typed="x",
-            correct=True,
-            rating=Rating.GOOD,
-            duration_ms=1000,
-            scheduler=sched,
-            now=t,
-        )
+        answer(store, sched, card.id, Rating.GOOD, t)
         t = datetime.fromisoformat(store.card_state(card.id)["due"])
         dues.append(t - T0)
     # learning step 10 min, then graduated: intervals grow
@@ -77,17 +71,7 @@ def test_a_whole_history_good_good_good(store: Store, sched):
 
 def test_changing_good_to_easy_recomputes_from_the_state_before(store: Store, sched):
     card = first_new(store)
-    rid = store.record(
-        card.id,
-        "review",
-        question=None,
-        typed="x",
-        correct=True,
-        rating=Rating.GOOD,
-        duration_ms=1000,
-        scheduler=sched,
-        now=T0,
-    )
+    rid = answer(store, sched, card.id, Rating.GOOD, T0)
     store.change_rating(rid, Rating.EASY, sched)
     s = store.card_state(card.id)
     assert s["state"] == 2 and datetime.fromisoformat(s["due"]) == T0 + timedelta(days=8)
@@ -99,17 +83,7 @@ def test_changing_good_to_easy_recomputes_from_the_state_before(store: Store, sc
 def test_practice_is_recorded_but_leaves_the_schedule_alone(store: Store, sched):
     card = first_new(store)
     before = store.card_state(card.id)
-    store.record(
-        card.id,
-        "practice",
-        question=None,
-        typed="28",
-        correct=False,
-        rating=None,
-        duration_ms=500,
-        scheduler=sched,
-        now=T0,
-    )
+    answer(store, sched, card.id, None, T0, mode="practice", correct=False)
     assert store.card_state(card.id) == before
     with store.session() as db:
         assert db.scalars(select(Review.mode)).all() == ["practice"]
@@ -119,17 +93,7 @@ def test_daily_new_card_limit(store: Store, sched):
     now = datetime.now(UTC)
     for _ in range(3):
         card = store.next_card(now, new_left=3 - store.new_introduced_today(now))
-        store.record(
-            card.id,
-            "review",
-            question=None,
-            typed="x",
-            correct=True,
-            rating=Rating.EASY,
-            duration_ms=1000,
-            scheduler=sched,
-            now=now,
-        )
+        answer(store, sched, card.id, Rating.EASY, now)
     assert store.new_introduced_today(now) == 3
     assert store.next_card(now, new_left=3 - store.new_introduced_today(now)) is None
     assert store.next_card(now, new_left=4 - store.new_introduced_today(now)) is not None
@@ -137,17 +101,7 @@ def test_daily_new_card_limit(store: Store, sched):
 
 def test_due_cards_come_before_new_ones_and_learning_cards_are_learned_ahead(store: Store, sched):
     a = first_new(store)
-    store.record(
-        a.id,
-        "review",
-        question=None,
-        typed="x",
-        correct=False,
-        rating=Rating.AGAIN,
-        duration_ms=1000,
-        scheduler=sched,
-        now=T0,
-    )
+    answer(store, sched, a.id, Rating.AGAIN, T0, correct=False)
     # due at T0 + 1 min: before then a new card comes first; with no new cards left, it is
     # learned ahead; once due, it beats new cards
     assert store.next_card(T0, new_left=5).id != a.id
