@@ -137,29 +137,33 @@ def _label(s: str) -> str:
 
 def same_value(a: Any, b: Any, tolerance: float | None = None, kind: str | None = None) -> bool:
     """Equality for answers: lists elementwise, floats within tolerance, labels loosely."""
+    ta, tb = type(a), type(b)
+    if ta is int and tb is int:  # the common cases first: this runs for every misconception
+        return a == b
+    if ta is float or tb is float:
+        if (ta is float or ta is int) and (tb is float or tb is int):
+            if a != a or b != b:  # NaN
+                return False
+            if tolerance is not None:
+                return abs(a - b) <= tolerance * (1 + 1e-9)
+            return a == b or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+        return False
     if a is None or b is None:
         return a is None and b is None
-    if type(a) is int and type(b) is int:  # the common case, fast
-        return a == b
-    if type(a) is type(b) and not isinstance(a, bool) and a == b:
-        return True
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(
-            same_value(x, y, tolerance, kind) for x, y in zip(a, b, strict=True)
-        )
-    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
-        return False
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        if math.isnan(a) or math.isnan(b):
+    if ta in (list, tuple) and tb in (list, tuple):
+        if len(a) != len(b):
             return False
-        if tolerance is not None:
-            return abs(a - b) <= tolerance * (1 + 1e-9)
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    if isinstance(a, str) and isinstance(b, str):
-        return _label(a) == _label(b)
-    if isinstance(a, dict) and isinstance(b, dict):
+        for x, y in zip(a, b, strict=True):
+            if not same_value(x, y, tolerance, kind):
+                return False
+        return True
+    if ta in (list, tuple) or tb in (list, tuple):
+        return False
+    if ta is bool or tb is bool:
+        return a is b
+    if ta is str and tb is str:
+        return a == b or _label(a) == _label(b)
+    if ta is dict and tb is dict:
         return a.keys() == b.keys() and all(same_value(a[k], b[k], tolerance) for k in a)
     return False
 

@@ -13,10 +13,18 @@ import pytest
 
 from quizzer.answers import grade
 from quizzer.errors import AnswerFormatError
-from quizzer.generators import draft, get
-from quizzer.generators.hadamard_matmul import broadcast_shape, matmul, mul, shape_of
+from quizzer.generators import draft, get, rng_for
+from quizzer.generators.hadamard_matmul import (
+    VALUES,
+    broadcast_shape,
+    draws,
+    matmul,
+    mul,
+    shape_of,
+)
 from quizzer.question import Question
-from quizzer.verify import draw, verify
+from quizzer.verify import draw, draw_many, verify
+from quizzer.verify.hadamard_matmul import check, check_batch
 
 FAMILY = "hadamard-matmul"
 SEEDS = range(1000)
@@ -218,6 +226,32 @@ def test_misconceptions_are_wrong_and_explained(drawn: dict[int, list[Question]]
                     assert len(shape_of(m.value)) == 2
                 seen.add(m.id)
     assert seen == set(explanations)
+
+
+def test_batch_checker_matches_single(drawn: dict[int, list[Question]]) -> None:
+    """draw_many gives draw's questions, and the batched torch pass (stacked 2-d operands,
+    shape groups torch refuses) gives exactly the single checker's Checks."""
+    seeds = list(SEEDS)
+    for level in LEVELS:
+        assert draw_many(FAMILY, seeds, level) == drawn[level]
+        drafts = [draft(FAMILY, seed, level) for seed in seeds]
+        for q, got in zip(drafts, check_batch(drafts), strict=True):
+            assert got == check(q), (q.params, got)
+    # one batch of every level together, with the undefined and 1-d groups mixed in
+    mixed = [draft(FAMILY, seed, level) for seed in range(200) for level in LEVELS]
+    mixed += [
+        get(FAMILY).build(2, M23, M23, "matmul", "result"),
+        get(FAMILY).build(2, A, B, "mul", "shape"),
+    ]
+    assert check_batch(mixed) == [check(q) for q in mixed]
+
+
+def test_fast_draws_match_rng_choice() -> None:
+    """draws() takes the same random numbers as rng.choice(VALUES), so questions stay put."""
+    for seed in range(50):
+        fast, slow = rng_for(FAMILY, seed), rng_for(FAMILY, seed)
+        assert draws(fast, 40) == [slow.choice(VALUES) for _ in range(40)]
+        assert fast.random() == slow.random()
 
 
 def test_deterministic() -> None:

@@ -13,7 +13,8 @@ from quizzer.answers import grade, same_value
 from quizzer.generators import draft, get
 from quizzer.generators import one_hot as oh
 from quizzer.question import Question
-from quizzer.verify import draw, verify
+from quizzer.verify import draw, draw_many, verify
+from quizzer.verify.one_hot import check_one_hot, check_one_hot_batch
 
 FAMILY = "one-hot"
 SEEDS = range(1000)
@@ -65,6 +66,17 @@ def test_levels_differ(drawn: dict[int, list[Question]]) -> None:
     choice = [q for q in l3 if q.ask == "encoding"]
     assert {q.expected for q in choice} == {"one-hot", "ordinal"}
     assert all(q.params["sample"] is None for q in choice)
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_batch_checker_matches_single(drawn: dict[int, list[Question]], level: int) -> None:
+    """draw_many gives draw's questions, and the batched torch pass (one F.one_hot per number
+    of categories) gives exactly the single checker's Checks."""
+    seeds = list(SEEDS)
+    assert draw_many(FAMILY, seeds, level) == drawn[level]
+    drafts = [draft(FAMILY, seed, level) for seed in seeds]
+    for q, got in zip(drafts, check_one_hot_batch(drafts), strict=True):
+        assert got == check_one_hot(q), (q.params, q.ask, got)
 
 
 def test_deterministic() -> None:

@@ -16,7 +16,8 @@ from quizzer.answers import grade, same_value
 from quizzer.generators import draft, get
 from quizzer.generators import z_score as zs
 from quizzer.question import Question
-from quizzer.verify import draw, verify
+from quizzer.verify import draw, draw_many, verify
+from quizzer.verify.z_score import check_z_score, check_z_score_batch
 
 FAMILY = "z-score"
 SEEDS = range(1000)
@@ -84,6 +85,20 @@ def test_levels_differ(drawn: dict[int, list[Question]]) -> None:
     for q in l1 + l2 + l3:
         assert all(isinstance(v, int) and -10 <= v <= 15 for v in q.params["data"])
         assert q.ask != "z" or q.result != 0
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_batch_checker_matches_single(drawn: dict[int, list[Question]], level: int) -> None:
+    """draw_many gives draw's questions, and the batched torch pass gives exactly the single
+    checker's Checks: floats equal bit for bit, so the printed 6 decimals are the same too."""
+    seeds = list(SEEDS)
+    assert draw_many(FAMILY, seeds, level) == drawn[level]
+    drafts = [draft(FAMILY, seed, level) for seed in seeds]
+    batch = check_z_score_batch(drafts)
+    for q, got in zip(drafts, batch, strict=True):
+        want = check_z_score(q)
+        assert isinstance(got, type(want)) and got == want, (q.seed, got, want)
+        assert got.result.hex() == want.result.hex() and got.output == want.output
 
 
 def test_deterministic() -> None:

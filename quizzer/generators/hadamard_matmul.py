@@ -96,10 +96,8 @@ def matmul(a: Any, b: Any) -> Any:
     cols = b if len(sb) == 2 else [[v] for v in b]
     if len(rows[0]) != len(cols):
         return None
-    out = [
-        [sum(r[t] * cols[t][j] for t in range(len(cols))) for j in range(len(cols[0]))]
-        for r in rows
-    ]
+    columns = list(zip(*cols, strict=True))
+    out = [[sum([x * y for x, y in zip(r, col, strict=True)]) for col in columns] for r in rows]
     if len(sb) == 1:
         out = [row[0] for row in out]
     if len(sa) == 1:
@@ -126,10 +124,27 @@ def answer_of(ask: str, value: Any) -> Any:
 VALUES = range(-5, 10)  # entries -5..9
 
 
+def draws(rng: random.Random, count: int) -> list[int]:
+    """[rng.choice(VALUES) for _ in range(count)], drawn the way Random.choice draws
+    (VALUES[_randbelow(15)]: getrandbits(4) until below 15) in one loop, several times
+    faster; tests/test_gen_hadamard_matmul.py checks that it matches rng.choice."""
+    getrandbits = rng.getrandbits
+    n, k, lo = len(VALUES), len(VALUES).bit_length(), VALUES[0]
+    out = []
+    for _ in range(count):
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        out.append(lo + r)
+    return out
+
+
 def _matrix(rng: random.Random, shape: Shape) -> Any:
     if len(shape) == 1:
-        return [rng.choice(VALUES) for _ in range(shape[0])]
-    return [[rng.choice(VALUES) for _ in range(shape[1])] for _ in range(shape[0])]
+        return draws(rng, shape[0])
+    m, n = shape
+    flat = draws(rng, m * n)  # row by row, like the nested comprehension it replaces
+    return [flat[i : i + n] for i in range(0, m * n, n)]
 
 
 def _other(rng: random.Random, n: int) -> int:

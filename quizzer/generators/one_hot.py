@@ -178,6 +178,9 @@ CATALOG: list[dict[str, Any]] = [
     },
 ]
 BY_NAME = {f["name"]: f for f in CATALOG}
+NAMES = list(BY_NAME)
+ENCODING_POOL = [f["name"] for f in CATALOG if f.get("ask_encoding", True)]
+ORDINAL_POOL = [n for n in ENCODING_POOL if BY_NAME[n]["ordered"]]
 STUDENTS = ["gender", "grade", "school"]  # the study notes' example
 NOTES_SAMPLE = ["male", "year-1", "school-2"]
 
@@ -228,7 +231,9 @@ def encode(
         pos = len(cats) - 1 - i if reverse_bits else i + shift
         if not 0 <= pos < len(cats):
             return None
-        out.extend(1 if k == pos else 0 for k in range(len(cats)))
+        block = [0] * len(cats)
+        block[pos] = 1
+        out += block
     return out
 
 
@@ -286,13 +291,13 @@ def grouped(features: Features, vector: list[int]) -> str:
     parts, start = [], 0
     for f in features:
         n = len(f["categories"])
-        parts.append(", ".join(str(b) for b in vector[start : start + n]))
+        parts.append(", ".join(map(str, vector[start : start + n])))
         start += n
     return "[" + " | ".join(parts) + "]"
 
 
 def flat(vector: list[int]) -> str:
-    return "[" + ", ".join(str(b) for b in vector) + "]"
+    return "[" + ", ".join(map(str, vector)) + "]"
 
 
 def feature_lines(features: Features) -> str:
@@ -350,20 +355,17 @@ class OneHot(Generator):
 
     def generate(self, rng: random.Random, difficulty: int) -> Question:
         if difficulty == 1:
-            names = rng.sample(list(BY_NAME), rng.choice([1, 2]))
+            names = rng.sample(NAMES, rng.choice([1, 2]))
             ask = "encode"
         elif difficulty == 2:
-            names = STUDENTS if rng.random() < 0.3 else rng.sample(list(BY_NAME), 3)
+            names = STUDENTS if rng.random() < 0.3 else rng.sample(NAMES, 3)
             ask = rng.choice(["encode", "decode"])
         else:
             ask = rng.choices(["decode", "encoding", "ordinal", "length"], [4, 3, 2, 2])[0]
             if ask in ("encoding", "ordinal"):
-                pool = [f["name"] for f in CATALOG if f.get("ask_encoding", True)]
-                if ask == "ordinal":
-                    pool = [n for n in pool if BY_NAME[n]["ordered"]]
-                names = [rng.choice(pool)]
+                names = [rng.choice(ORDINAL_POOL if ask == "ordinal" else ENCODING_POOL)]
             else:
-                names = rng.sample(list(BY_NAME), rng.randint(3, 5))
+                names = rng.sample(NAMES, rng.randint(3, 5))
         features = [
             {
                 "name": n,

@@ -7,6 +7,7 @@ exact fractions and also states the closed form a*sqrt(b)/c next to the decimal.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import re
@@ -25,11 +26,29 @@ SIGMA_TEXT = {
 }
 
 # ---------------------------------------------------------------- formula (pure Python)
+# Everything is exact integer arithmetic on n, s = sum(v) and q = sum(v^2); a rational
+# p/d is a reduced pair of ints (d > 0), printed like str(Fraction(p, d)).
 
 
 def sums(data: list[int]) -> tuple[int, int, int]:
     """n, sum and sum of squares: integers, so mu and sigma^2 below are exact."""
-    return len(data), sum(data), sum(v * v for v in data)
+    return len(data), sum(data), sum([v * v for v in data])
+
+
+def _reduced(num: int, den: int) -> tuple[int, int]:
+    g = math.gcd(num, den)
+    return num // g, den // g
+
+
+def _ratio_text(num: int, den: int) -> str:
+    """str(Fraction(num, den)) for den > 0."""
+    num, den = _reduced(num, den)
+    return str(num) if den == 1 else f"{num}/{den}"
+
+
+def _variance(n: int, s: int, q: int, correction: int) -> tuple[int, int]:
+    """sigma^2 as num / den: (n*q - s^2) / (n * (n - correction))."""
+    return n * q - s * s, n * (n - correction)
 
 
 def mean(data: list[int]) -> Fraction:
@@ -38,13 +57,16 @@ def mean(data: list[int]) -> Fraction:
 
 def variance(data: list[int], correction: int) -> Fraction:
     """sum((v - mu)^2) / (n - correction) = (n*sum(v^2) - sum(v)^2) / (n * (n - correction))"""
-    n, s, q = sums(data)
-    return Fraction(n * q - s * s, n * (n - correction))
+    return Fraction(*_variance(*sums(data), correction))
 
 
 def std(data: list[int], correction: int, *, no_sqrt: bool = False) -> float:
-    var = variance(data, correction)
-    return float(var) if no_sqrt else math.sqrt(var)
+    return _std(*sums(data), correction, no_sqrt=no_sqrt)
+
+
+def _std(n: int, s: int, q: int, correction: int, *, no_sqrt: bool = False) -> float:
+    num, den = _variance(n, s, q, correction)
+    return num / den if no_sqrt else math.sqrt(num / den)  # int / int: correctly rounded
 
 
 def z_score(
@@ -57,12 +79,31 @@ def z_score(
     no_centering: bool = False,
     flip_sign: bool = False,
 ) -> float:
-    """z = (x - mu) / sigma; the flags are the misconception variants.
-
-    Exact integer sums, one rounding per division: (n*x - s) / n and (n*q - s^2) / (n*(n - c)).
-    """
+    """z = (x - mu) / sigma; the flags are the misconception variants."""
     c = 1 - correction if wrong_correction else correction
-    n, s, q = sums(data)
+    return _z(
+        *sums(data),
+        x,
+        c,
+        variance_instead=variance_instead,
+        no_centering=no_centering,
+        flip_sign=flip_sign,
+    )
+
+
+def _z(
+    n: int,
+    s: int,
+    q: int,
+    x: int,
+    c: int,
+    *,
+    variance_instead: bool = False,
+    no_centering: bool = False,
+    flip_sign: bool = False,
+) -> float:
+    """z_score from the sums. Exact integer sums, one rounding per division:
+    (n*x - s) / n and (n*q - s^2) / (n*(n - c))."""
     diff = x if no_centering else (n * x - s) / n
     if flip_sign:
         diff = -diff
@@ -72,7 +113,12 @@ def z_score(
 
 def sqrt_parts(r: Fraction) -> tuple[int, int, int]:
     """sqrt(r) = a*sqrt(b)/c with b squarefree and gcd(a, c) = 1 (r >= 0)."""
-    n = r.numerator * r.denominator  # sqrt(p/q) = sqrt(p*q)/q
+    return _sqrt_parts(r.numerator, r.denominator)
+
+
+def _sqrt_parts(num: int, den: int) -> tuple[int, int, int]:
+    """sqrt_parts of the reduced num / den."""
+    n = num * den  # sqrt(p/q) = sqrt(p*q)/q
     a, b, k = 1, 1, 2
     while k * k <= n:
         while n % (k * k) == 0:
@@ -81,28 +127,36 @@ def sqrt_parts(r: Fraction) -> tuple[int, int, int]:
             b, n = b * k, n // k
         k += 1
     b *= n
-    c = r.denominator
-    g = math.gcd(a, c)
-    return a // g, b, c // g
+    g = math.gcd(a, den)
+    return a // g, b, den // g
+
+
+def _sqrt_text(num: int, den: int, negative: bool = False) -> str:
+    """The closed form of -sqrt(num/den) (negative) or sqrt(num/den), num/den >= 0."""
+    a, b, c = _sqrt_parts(*_reduced(num, den))
+    sign = "-" if negative else ""
+    if b == 1:
+        return sign + (str(a) if c == 1 else f"{a}/{c}")  # a, c coprime
+    text = f"sqrt({b})" if a == 1 else f"{a}*sqrt({b})"
+    return sign + (text if c == 1 else f"{text}/{c}")
 
 
 def exact_text(value: Fraction, *, sqrt_of: bool = False) -> str:
     """The closed form of value (a rational) or of sign(value)*sqrt(|value|) if sqrt_of."""
-    sign = "-" if value < 0 else ""
     if not sqrt_of:
         return str(value)
-    a, b, c = sqrt_parts(abs(value))
-    if b == 1:
-        return sign + str(Fraction(a, c))
-    num = f"sqrt({b})" if a == 1 else f"{a}*sqrt({b})"
-    return sign + (num if c == 1 else f"{num}/{c}")
+    return _sqrt_text(abs(value.numerator), value.denominator, value < 0)
+
+
+def _exact_z(n: int, s: int, q: int, x: int, correction: int) -> str:
+    """z^2 = ((n*x - s) / n)^2 / sigma^2, as a signed closed form."""
+    num, den = _variance(n, s, q, correction)
+    diff = n * x - s
+    return _sqrt_text(diff * diff * den, n * n * num, diff < 0)
 
 
 def exact_z(data: list[int], x: int, correction: int) -> str:
-    n, s, _ = sums(data)
-    diff = Fraction(n * x - s, n)
-    square = diff * diff / variance(data, correction)
-    return exact_text(square if diff >= 0 else -square, sqrt_of=True)
+    return _exact_z(*sums(data), x, correction)
 
 
 def example_for(value: float) -> str:
@@ -131,15 +185,25 @@ def draw_data(
     """n integers in [lo, hi], not all equal, whose mean has the given denominator at most;
     with whole_variance=c, sigma^2 (correction c) is a whole number too."""
     values = range(lo, hi + 1)  # at least n values, so every residue mod n is there
+    last = _last_values(n, lo, hi, mean_denominator)
     while True:
         data = rng.choices(values, k=n - 1)
-        head = sum(data)  # the last value makes the mean's denominator right
-        data.append(rng.choice([v for v in values if (head + v) * mean_denominator % n == 0]))
-        _, s, q = sums(data)
+        # the last value makes the mean's denominator right: (sum + v) * d % n == 0
+        data.append(rng.choice(last[sum(data) % n]))
         if len(set(data)) == 1:
             continue
-        if whole_variance is None or (n * q - s * s) % (n * (n - whole_variance)) == 0:
+        if whole_variance is None:
             return data
+        _, s, q = sums(data)
+        if (n * q - s * s) % (n * (n - whole_variance)) == 0:
+            return data
+
+
+@functools.cache
+def _last_values(n: int, lo: int, hi: int, mean_denominator: int) -> list[list[int]]:
+    """For each residue r of the first n - 1 values' sum mod n: the values v in [lo, hi],
+    ascending, with (r + v) * mean_denominator % n == 0."""
+    return [[v for v in range(lo, hi + 1) if (r + v) * mean_denominator % n == 0] for r in range(n)]
 
 
 def sum_text(values: list[int]) -> str:
@@ -150,9 +214,12 @@ def sum_text(values: list[int]) -> str:
     return text
 
 
+_PLAIN = re.compile(r"\d+|sqrt\(\d+\)")
+
+
 def paren(text: str) -> str:
     """Parenthesise a closed form unless it is a plain integer or sqrt(b)."""
-    return text if re.fullmatch(r"\d+|sqrt\(\d+\)", text) else f"({text})"
+    return text if _PLAIN.fullmatch(text) else f"({text})"
 
 
 @register
@@ -186,14 +253,14 @@ class ZScore(Generator):
             correction = rng.choice([0, 1])
             ask = rng.choices(["z", "mean", "std"], [3, 1, 1])[0]
             tolerance = rng.choice([0.01, 0.001])
-        mu = mean(data)
         x: int | None = None
         if ask == "z":
+            n, s = len(data), sum(data)  # v == mu exactly when v * n == s
             if difficulty < 3 or rng.random() < 0.5:
-                x = rng.choice([v for v in data if v != mu])
+                x = rng.choice([v for v in data if v * n != s])
             else:
                 x = rng.choice(
-                    [v for v in range(min(data) - 3, max(data) + 4) if v not in data and v != mu]
+                    [v for v in range(min(data) - 3, max(data) + 4) if v not in data and v * n != s]
                 )
         return self.build(difficulty, data, x, correction, ask, tolerance)
 
@@ -207,13 +274,15 @@ class ZScore(Generator):
         tolerance: float,
     ) -> Question:
         """The question for given params (also used by tests for known values)."""
-        n, mu = len(data), mean(data)
+        n, s, q = sums(data)
+        mu_num, mu_den = _reduced(s, n)  # mu = s / n
+        mu_text = str(mu_num) if mu_den == 1 else f"{mu_num}/{mu_den}"
         tol = f"{tolerance:g}"
-        listed = ", ".join(str(v) for v in data)
-        steps = [f"mu = ({sum_text(data)}) / {n} = {mu}"]
+        listed = ", ".join([str(v) for v in data])
+        steps = [f"mu = ({sum_text(data)}) / {n} = {mu_text}"]
         if ask == "mean":
-            value, exact = float(mu), exact_text(mu)
-            example = "5/3" if mu == Fraction(7, 3) else "7/3"
+            value, exact = s / n, mu_text  # int / int: correctly rounded, like float(Fraction)
+            example = "5/3" if (mu_num, mu_den) == (7, 3) else "7/3"
             prompt = (
                 f"Data: {listed} (n = {n})\nWhat is the mean mu of the data? "
                 f"Give it to within +-{tol}; an exact fraction such as {example} is accepted too."
@@ -232,18 +301,23 @@ class ZScore(Generator):
                 tolerance=tolerance,
                 extra={"exact": exact},
             )
-        var = variance(data, correction)
-        if mu.denominator == 1:
-            squares: list[int] | list[Fraction] = [(v - mu.numerator) ** 2 for v in data]
+        var_num, var_den = _variance(n, s, q, correction)
+        # (v - mu)^2 = (v * mu_den - mu_num)^2 / mu_den^2, already in lowest terms
+        deviations = [v * mu_den - mu_num for v in data]
+        squares = [d * d for d in deviations]
+        if mu_den == 1:
+            squares_text = ", ".join([str(sq) for sq in squares])
+            total = str(sum(squares))
         else:
-            squares = [(v - mu) ** 2 for v in data]
+            den = mu_den * mu_den
+            squares_text = ", ".join([f"{sq}/{den}" for sq in squares])
+            total = _ratio_text(sum(squares), den)
         divisor = n - correction
+        steps.append(f"squared deviations: {squares_text}; sum = {total}")
+        sigma, sigma_exact = _std(n, s, q, correction), _sqrt_text(var_num, var_den)
         steps.append(
-            f"squared deviations: {', '.join(str(s) for s in squares)}; sum = {sum(squares)}"
-        )
-        sigma, sigma_exact = math.sqrt(var), exact_text(var, sqrt_of=True)
-        steps.append(
-            f"sigma^2 = {sum(squares)} / {divisor} = {var}, sigma = {display(sigma, sigma_exact)}"
+            f"sigma^2 = {total} / {divisor} = {_ratio_text(var_num, var_den)}, "
+            f"sigma = {display(sigma, sigma_exact)}"
         )
         params = {"data": data, "x": x, "correction": correction}
         if ask == "std":
@@ -265,12 +339,12 @@ class ZScore(Generator):
                 tolerance=tolerance,
                 extra={"exact": sigma_exact},
                 misconceptions=[
-                    ("z-wrong-correction", std(data, 1 - correction)),
-                    ("std-no-sqrt", std(data, correction, no_sqrt=True)),
+                    ("z-wrong-correction", _std(n, s, q, 1 - correction)),
+                    ("std-no-sqrt", _std(n, s, q, correction, no_sqrt=True)),
                 ],
             )
         assert x is not None
-        z, exact = z_score(data, x, correction), exact_z(data, x, correction)
+        z, exact = _z(n, s, q, x, correction), _exact_z(n, s, q, x, correction)
         where = "" if x in data else " (a new value, not one of the data)"
         prompt = (
             f"Data: {listed} (n = {n})\n"
@@ -278,8 +352,8 @@ class ZScore(Generator):
             f"of the data and sigma is {SIGMA_TEXT[correction]}.\n"
             f"Give z to within +-{tol}; an exact form such as {example_for(z)} is accepted too."
         )
-        mu_text = f"({mu})" if mu < 0 else str(mu)
-        steps.append(f"z = ({x} - {mu_text}) / {paren(sigma_exact)} = {display(z, exact)}")
+        mu_shown = f"({mu_text})" if mu_num < 0 else mu_text
+        steps.append(f"z = ({x} - {mu_shown}) / {paren(sigma_exact)} = {display(z, exact)}")
         return self.question(
             difficulty,
             params=params,
@@ -293,9 +367,9 @@ class ZScore(Generator):
             tolerance=tolerance,
             extra={"exact": exact},
             misconceptions=[
-                ("z-wrong-correction", z_score(data, x, correction, wrong_correction=True)),
-                ("z-variance", z_score(data, x, correction, variance_instead=True)),
-                ("z-no-centering", z_score(data, x, correction, no_centering=True)),
-                ("z-sign", z_score(data, x, correction, flip_sign=True)),
+                ("z-wrong-correction", _z(n, s, q, x, 1 - correction)),
+                ("z-variance", _z(n, s, q, x, correction, variance_instead=True)),
+                ("z-no-centering", _z(n, s, q, x, correction, no_centering=True)),
+                ("z-sign", _z(n, s, q, x, correction, flip_sign=True)),
             ],
         )

@@ -101,8 +101,9 @@ def verify(q: Question) -> Question:
     return _accept(q, c)
 
 
-def _accept(q: Question, c: Check | Exception) -> Question:
-    """The verified question if torch's check agrees with the formula; else Rejected."""
+def _accept(q: Question, c: Check | Exception, fresh: bool = False) -> Question:
+    """The verified question if torch's check agrees with the formula; else Rejected.
+    With fresh=True, q is a draft no one else holds and is completed in place."""
     from quizzer.answers import same_value
 
     if isinstance(c, Rejected):
@@ -115,16 +116,18 @@ def _accept(q: Question, c: Check | Exception) -> Question:
         raise Rejected(
             f"{q.generator} seed {q.seed}: formula answer {q.expected!r} != torch {c.expected!r}"
         )
-    return replace(
-        q,
-        verified_by=("formula", c.method),
-        torch_check=TorchCheck(code=c.code, output=c.output),
-    )
+    verified_by, check = ("formula", c.method), TorchCheck(code=c.code, output=c.output)
+    if not fresh:
+        return replace(q, verified_by=verified_by, torch_check=check)
+    object.__setattr__(q, "verified_by", verified_by)
+    object.__setattr__(q, "torch_check", check)
+    return q
 
 
-def verify_many(qs: list[Question]) -> list[Question | Rejected]:
+def verify_many(qs: list[Question], fresh: bool = False) -> list[Question | Rejected]:
     """verify() for many questions, with one batched torch pass per family where the
-    family has a batch checker. Each item is the verified question or its Rejected."""
+    family has a batch checker. Each item is the verified question or its Rejected.
+    With fresh=True the questions are drafts no one else holds, completed in place."""
     _discover()
     checks: list[Check | Exception | None] = [None] * len(qs)
     by_family: dict[str, list[int]] = {}
@@ -151,7 +154,7 @@ def verify_many(qs: list[Question]) -> list[Question | Rejected]:
     out: list[Question | Rejected] = []
     for q, c in zip(qs, checks, strict=True):
         try:
-            out.append(_accept(q, c))
+            out.append(_accept(q, c, fresh))
         except Rejected as exc:
             out.append(exc)
     return out
@@ -172,7 +175,7 @@ def draw(family: str, seed: int, difficulty: int, first_attempt: int = 0) -> Que
 def draw_many(family: str, seeds: list[int], difficulty: int) -> list[Question]:
     """[draw(family, s, difficulty) for s in seeds], the same questions, verified in a batch."""
     drafts = [generators.draft(family, s, difficulty) for s in seeds]
-    out = verify_many(drafts)
+    out = verify_many(drafts, fresh=True)
     return [
         q if isinstance(q, Question) else draw(family, seed, difficulty, first_attempt=1)
         for q, seed in zip(out, seeds, strict=True)

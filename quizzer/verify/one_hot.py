@@ -1,4 +1,12 @@
-"""Torch check of one-hot questions: F.one_hot per feature + torch.cat; torch.split + argmax."""
+"""Torch check of one-hot questions: F.one_hot per feature + torch.cat; torch.split + argmax.
+
+The batch checker makes one F.one_hot call per distinct number of categories over the
+category indices of all features of all encode/decode/length questions; each question's
+vector is its features' rows concatenated (the blocks torch.cat joins), and a decode
+question's categories are the argmax of those rows (the blocks torch.split gives back),
+one argmax call per number of categories. The encoding/ordinal questions take
+F.one_hot(torch.arange(n)) and torch.arange(n) + 1 once per n.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +16,21 @@ import torch
 import torch.nn.functional as F
 
 from quizzer.question import Question
-from quizzer.verify import Check, checker, torch_version
+from quizzer.verify import Check, batch_checker, checker, torch_version
 
 HEADER = "import torch\nimport torch.nn.functional as F\n\n"
+_ENCODE_CODE = (
+    "parts = [\n"
+    "    F.one_hot(torch.tensor(cats.index(s)), num_classes=len(cats))\n"
+    "    for (name, cats), s in zip(features, sample)\n"
+    "]\n"
+    "v = torch.cat(parts)\n"
+    "print(v.tolist())\n"
+)
+_DECODE_CODE = (
+    "blocks = torch.split(v, [len(cats) for name, cats in features])\n"
+    "print([cats[int(b.argmax())] for (name, cats), b in zip(features, blocks)])\n"
+)
 
 
 def _features_code(features: list[dict[str, Any]]) -> str:
@@ -22,15 +42,16 @@ def _features_code(features: list[dict[str, Any]]) -> str:
 def check_one_hot(q: Question) -> Check:
     features = q.params["features"]
     sample = q.params["sample"]
+    version = torch_version()
     with torch.no_grad():
-        if q.ask == "encoding":
-            return _encodings(features[0], None)
-        if q.ask == "ordinal":
-            return _encodings(features[0], sample[0])
-        return _encode(features, sample, q.ask)
+        if q.ask in ("encoding", "ordinal"):
+            idx = torch.arange(len(features[0]["categories"]))
+            onehot = F.one_hot(idx, num_classes=len(idx)).tolist()
+            return _encodings(q, onehot, (idx + 1).tolist(), version)
+        return _encode(features, sample, q.ask, version)
 
 
-def _encode(features: list[dict[str, Any]], sample: list[str], ask: str) -> Check:
+def _encode(features: list[dict[str, Any]], sample: list[str], ask: str, version: str) -> Check:
     """encode/length: F.one_hot per feature + torch.cat; decode: then split + argmax."""
     sizes = [len(f["categories"]) for f in features]
     parts = [
@@ -38,44 +59,47 @@ def _encode(features: list[dict[str, Any]], sample: list[str], ask: str) -> Chec
         for f, s, n in zip(features, sample, sizes, strict=True)
     ]
     v = torch.cat(parts)
-    vector = v.tolist()
+    picked = None
+    if ask == "decode":
+        picked = [int(b.argmax()) for b in torch.split(v, sizes)]
+    return _encode_check(features, sample, ask, v.tolist(), v.numel(), picked, version)
+
+
+def _encode_check(
+    features: list[dict[str, Any]],
+    sample: list[str],
+    ask: str,
+    vector: list[int],
+    numel: int,
+    picked: list[int] | None,
+    version: str,
+) -> Check:
+    """The Check of an encode/decode/length question from torch's vector, its numel and (for
+    decode) the argmax of each feature's block."""
     output = str(vector)
-    code = (
-        HEADER
-        + _features_code(features)
-        + f"sample = {sample!r}\n"
-        + "parts = [\n"
-        + "    F.one_hot(torch.tensor(cats.index(s)), num_classes=len(cats))\n"
-        + "    for (name, cats), s in zip(features, sample)\n"
-        + "]\n"
-        + "v = torch.cat(parts)\n"
-        + "print(v.tolist())\n"
-    )
+    code = HEADER + _features_code(features) + f"sample = {sample!r}\n" + _ENCODE_CODE
     expected: Any = vector
     method = "F.one_hot per feature, then torch.cat"
     if ask == "length":
-        expected = v.numel()
+        expected = numel
         output += f"\n{expected}"
         code += "print(v.numel())\n"
         method += ", then numel()"
     elif ask == "decode":
-        blocks = torch.split(v, sizes)
-        expected = [f["categories"][int(b.argmax())] for f, b in zip(features, blocks, strict=True)]
+        assert picked is not None
+        expected = [f["categories"][k] for f, k in zip(features, picked, strict=True)]
         output += f"\n{expected}"
-        code += (
-            "blocks = torch.split(v, [len(cats) for name, cats in features])\n"
-            "print([cats[int(b.argmax())] for (name, cats), b in zip(features, blocks)])\n"
-        )
+        code += _DECODE_CODE
         method += "; decoded with torch.split and argmax"
-    return Check(vector, expected, code, output, f"torch {torch_version()}: {method}")
+    return Check(vector, expected, code, output, f"torch {version}: {method}")
 
 
-def _encodings(feature: dict[str, Any], value: str | None) -> Check:
+def _encodings(q: Question, onehot: list[list[int]], codes: list[int], version: str) -> Check:
+    """The Check of an encoding or ordinal question from torch's one-hot rows of every
+    category, F.one_hot(torch.arange(n)), and their codes torch.arange(n) + 1."""
+    feature = q.params["features"][0]
+    value = q.params["sample"][0] if q.ask == "ordinal" else None
     categories, ordered = feature["categories"], bool(feature["ordered"])
-    n = len(categories)
-    idx = torch.arange(n)
-    onehot = F.one_hot(idx, num_classes=n).tolist()
-    codes = (idx + 1).tolist()
     kind = "ordered" if ordered else "unordered"
     code = (
         HEADER
@@ -92,8 +116,56 @@ def _encodings(feature: dict[str, Any], value: str | None) -> Check:
         method = "F.one_hot and torch.arange + 1 codes of every category"
     else:
         result = dict(zip(categories, codes, strict=True))
-        expected = (idx + 1)[categories.index(value)].item()
+        expected = codes[categories.index(value)]  # (idx + 1)[categories.index(value)]
         code += f"print((idx + 1)[categories.index({value!r})].item())\n"
         output += f"\n{expected}"
         method = "torch.arange + 1 ordinal codes"
-    return Check(result, expected, code, output, f"torch {torch_version()}: {method}")
+    return Check(result, expected, code, output, f"torch {version}: {method}")
+
+
+@batch_checker("one-hot")
+def check_one_hot_batch(qs: list[Question]) -> list[Check | Exception]:
+    """One F.one_hot (and one argmax) call per number of categories for the whole batch."""
+    version = torch_version()
+    # (n, index) of every feature of every encode/decode/length question -> its one-hot row
+    slots: dict[int, list[int]] = {}  # n -> category indices
+    where: list[list[tuple[int, int]]] = []  # per question: (n, position in slots[n])
+    ns: set[int] = set()  # sizes of the encoding/ordinal questions
+    for q in qs:
+        features = q.params["features"]
+        if q.ask in ("encoding", "ordinal"):
+            ns.add(len(features[0]["categories"]))
+            where.append([])
+            continue
+        spots = []
+        for f, s in zip(features, q.params["sample"], strict=True):
+            cats = f["categories"]
+            indices = slots.setdefault(len(cats), [])
+            spots.append((len(cats), len(indices)))
+            indices.append(cats.index(s))
+        where.append(spots)
+    rows: dict[int, list[list[int]]] = {}
+    picked: dict[int, list[int]] = {}
+    tables: dict[int, tuple[list[list[int]], list[int]]] = {}
+    with torch.no_grad():
+        for n, indices in slots.items():
+            oh = F.one_hot(torch.tensor(indices), num_classes=n)
+            rows[n] = oh.tolist()
+            picked[n] = oh.argmax(dim=1).tolist()
+        for n in ns:
+            idx = torch.arange(n)
+            tables[n] = (F.one_hot(idx, num_classes=n).tolist(), (idx + 1).tolist())
+    out: list[Check | Exception] = []
+    for q, spots in zip(qs, where, strict=True):
+        features, sample = q.params["features"], q.params["sample"]
+        if q.ask in ("encoding", "ordinal"):
+            onehot, codes = tables[len(features[0]["categories"])]
+            # each question its own lists, as the single checker gives
+            out.append(_encodings(q, [r[:] for r in onehot], codes[:], version))
+            continue
+        vector: list[int] = []
+        for n, k in spots:
+            vector += rows[n][k]
+        blocks = [picked[n][k] for n, k in spots] if q.ask == "decode" else None
+        out.append(_encode_check(features, sample, q.ask, vector, len(vector), blocks, version))
+    return out

@@ -1,30 +1,86 @@
-"""Torch check of z-score questions: (x - t.mean()) / t.std(correction=c) in float64."""
+"""Torch check of z-score questions: (x - t.mean()) / t.std(correction=c) in float64.
+
+The batch checker stacks the samples of one size into a (G, n) tensor and reproduces, row
+by row and bit for bit, what the single checker's full reductions compute:
+
+- t.mean() is a sum over the contiguous last dim divided by n: t.mean(dim=1) runs the same
+  kernel on every row.
+- t.std(correction=c) of a whole tensor is torch's two-pass all-reduce: a sequential sum of
+  (v - mean)^2 in double, divided by n - c, then std::sqrt. t.std(dim=1) would take another
+  algorithm (Welford) and differs in the last ulp for about 1 row in 5, so the batch writes
+  the two passes out: d = t - mean, (d * d).cumsum(dim=1)[:, -1] (a sequential sum), / (n - c).
+- torch.sqrt on float64 goes through MKL's vector math and is off by one ulp for about 1
+  value in 100 against the correctly rounded std::sqrt that t.std() uses; math.sqrt is
+  correctly rounded too, so the batch takes math.sqrt of torch's variances.
+- z = (x - mean) / sigma is the same pair of IEEE operations in both.
+tests/test_gen_z_score.py compares the batch's Checks with the single ones exactly.
+"""
 
 from __future__ import annotations
+
+import math
 
 import torch
 
 from quizzer.question import Question
-from quizzer.verify import Check, checker, torch_version
+from quizzer.verify import Check, batch_checker, checker, torch_version
+
+
+def _check(q: Question, value: float, version: str) -> Check:
+    """The Check of one question from torch's value: the snippet, its output and the method."""
+    p = q.params
+    c = p["correction"]
+    code = f"import torch\n\nt = torch.tensor({p['data']!r}, dtype=torch.float64)\n"
+    if q.ask == "mean":
+        code += 'print(f"{t.mean().item():.6f}")\n'
+        method = "Tensor.mean in float64"
+    elif q.ask == "std":
+        code += f'print(f"{{t.std(correction={c}).item():.6f}}")\n'
+        method = f"Tensor.std(correction={c}) in float64"
+    else:
+        code += f"x = {p['x']}\nz = (x - t.mean()) / t.std(correction={c})\n"
+        code += 'print(f"{z.item():.6f}")\n'
+        method = f"(x - t.mean()) / t.std(correction={c}) in float64"
+    return Check(value, value, code, f"{value:.6f}", f"torch {version}: {method}")
 
 
 @checker("z-score")
 def check_z_score(q: Question) -> Check:
     data, x, c = q.params["data"], q.params["x"], q.params["correction"]
     t = torch.tensor(data, dtype=torch.float64)
-    code = f"import torch\n\nt = torch.tensor({data!r}, dtype=torch.float64)\n"
     with torch.no_grad():
         if q.ask == "mean":
             value = t.mean().item()
-            code += 'print(f"{t.mean().item():.6f}")\n'
-            method = "Tensor.mean in float64"
         elif q.ask == "std":
             value = t.std(correction=c).item()
-            code += f'print(f"{{t.std(correction={c}).item():.6f}}")\n'
-            method = f"Tensor.std(correction={c}) in float64"
         else:
             value = ((x - t.mean()) / t.std(correction=c)).item()
-            code += f"x = {x}\nz = (x - t.mean()) / t.std(correction={c})\n"
-            code += 'print(f"{z.item():.6f}")\n'
-            method = f"(x - t.mean()) / t.std(correction={c}) in float64"
-    return Check(value, value, code, f"{value:.6f}", f"torch {torch_version()}: {method}")
+    return _check(q, value, torch_version())
+
+
+@batch_checker("z-score")
+def check_z_score_batch(qs: list[Question]) -> list[Check | Exception]:
+    """One (G, n) float64 tensor per (n, correction, ask): a handful of torch calls per group."""
+    groups: dict[tuple[int, int | None, str], list[int]] = {}
+    for i, q in enumerate(qs):
+        p = q.params
+        groups.setdefault((len(p["data"]), p["correction"], q.ask), []).append(i)
+    version = torch_version()
+    out: list[Check | Exception] = [None] * len(qs)  # type: ignore[list-item]
+    with torch.no_grad():
+        for (n, c, ask), idx in groups.items():
+            t = torch.tensor([qs[i].params["data"] for i in idx], dtype=torch.float64)
+            mean = t.mean(dim=1)
+            if ask == "mean":
+                values = mean.tolist()
+            else:
+                assert c is not None
+                d = t - mean[:, None]
+                var = (d * d).cumsum(dim=1)[:, -1] / (n - c)
+                values = [math.sqrt(v) for v in var.tolist()]
+                if ask == "z":
+                    x = torch.tensor([qs[i].params["x"] for i in idx], dtype=torch.float64)
+                    values = ((x - mean) / torch.tensor(values, dtype=torch.float64)).tolist()
+            for i, value in zip(idx, values, strict=True):
+                out[i] = _check(qs[i], value, version)
+    return out
