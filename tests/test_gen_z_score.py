@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import ast
-import contextlib
-import io
 import math
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 import sympy
@@ -34,13 +30,6 @@ def _build(
     return verify(get(FAMILY).build(level, data, x, c, ask, tol))
 
 
-def _run(code: str) -> str:
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        exec(code, {})  # noqa: S102 - the snippet shown to the learner
-    return buf.getvalue()
-
-
 def _sympy_value(q: Question) -> sympy.Expr:
     """The exact answer computed independently by sympy from the params."""
     data = [sympy.Integer(v) for v in q.params["data"]]
@@ -50,14 +39,6 @@ def _sympy_value(q: Question) -> sympy.Expr:
     c = q.params["correction"]
     sigma = sympy.sqrt(sum((v - mu) ** 2 for v in data) / (len(data) - c))
     return sigma if q.ask == "std" else (q.params["x"] - mu) / sigma
-
-
-@pytest.mark.parametrize("level", [1, 2, 3])
-def test_every_seed_verifies(drawn: dict[int, list[Question]], level: int) -> None:
-    qs = drawn[level]
-    assert all(q.verified for q in qs)
-    rejected = sum(q.attempt for q in qs)
-    assert rejected == 0, f"level {level}: {rejected} drafts rejected"
 
 
 @pytest.mark.parametrize("level", [1, 2, 3])
@@ -99,13 +80,6 @@ def test_batch_checker_matches_single(drawn: dict[int, list[Question]], level: i
         want = check_z_score(q)
         assert isinstance(got, type(want)) and got == want, (q.seed, got, want)
         assert got.result.hex() == want.result.hex() and got.output == want.output
-
-
-def test_deterministic() -> None:
-    for level in (1, 2, 3):
-        for seed in range(20):
-            assert draft(FAMILY, seed, level).to_json() == draft(FAMILY, seed, level).to_json()
-            assert draw(FAMILY, seed, level).to_json() == draw(FAMILY, seed, level).to_json()
 
 
 def test_hand_computed() -> None:
@@ -164,19 +138,3 @@ def test_misconceptions(drawn: dict[int, list[Question]]) -> None:
                 assert not same_value(m.value, q.expected, q.tolerance)
                 seen.add(m.id)
     assert seen == set(explanations)
-
-
-@pytest.mark.parametrize("level", [1, 2, 3])
-def test_snippets_print_their_output(drawn: dict[int, list[Question]], level: int) -> None:
-    qs = drawn[level][:10]
-    qs += [next(q for q in drawn[level] if q.ask == ask) for ask in {q.ask for q in drawn[level]}]
-    for q in qs:
-        assert q.torch_check is not None
-        assert _run(q.torch_check.code) == q.torch_check.output + "\n"
-
-
-def test_generator_module_is_pure_python() -> None:
-    tree = ast.parse(Path(zs.__file__).read_text())
-    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert not any(m.split(".")[0] in ("torch", "sympy", "numpy") for m in names)
