@@ -10,173 +10,17 @@ from __future__ import annotations
 
 import math
 import random
+import tomllib
+from pathlib import Path
 from typing import Any
 
 from quizzer.generators import Generator, register
 from quizzer.question import Question
 
-# name, zh, categories, categories_zh, ordered. `ask_encoding` False keeps a feature out of
-# the "which encoding?" question when the answer is debatable (the notes one-hot the grade;
-# weekdays and seasons are cyclic).
-CATALOG: list[dict[str, Any]] = [
-    {
-        "name": "gender",
-        "zh": "性别",
-        "categories": ["male", "female"],
-        "categories_zh": ["男", "女"],
-        "ordered": False,
-    },
-    {
-        "name": "grade",
-        "zh": "年级",
-        "categories": ["year-1", "year-2", "year-3"],
-        "categories_zh": ["初一", "初二", "初三"],
-        "ordered": True,
-        "ask_encoding": False,
-    },
-    {
-        "name": "school",
-        "zh": "学校",
-        "categories": ["school-1", "school-2", "school-3", "school-4"],
-        "categories_zh": ["一中", "二中", "三中", "四中"],
-        "ordered": False,
-    },
-    {
-        "name": "color",
-        "zh": "颜色",
-        "categories": ["red", "green", "blue"],
-        "categories_zh": ["红", "绿", "蓝"],
-        "ordered": False,
-    },
-    {
-        "name": "weekday",
-        "zh": "星期",
-        "categories": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-        "categories_zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
-        "ordered": False,
-        "ask_encoding": False,
-    },
-    {
-        "name": "season",
-        "zh": "季节",
-        "categories": ["spring", "summer", "autumn", "winter"],
-        "categories_zh": ["春", "夏", "秋", "冬"],
-        "ordered": False,
-        "ask_encoding": False,
-    },
-    {
-        "name": "weather",
-        "zh": "天气",
-        "categories": ["sunny", "rainy", "cloudy", "snowy"],
-        "categories_zh": ["晴", "雨", "阴", "雪"],
-        "ordered": False,
-    },
-    {
-        "name": "device",
-        "zh": "设备",
-        "categories": ["phone", "tablet", "laptop", "desktop"],
-        "categories_zh": ["手机", "平板", "笔记本", "台式机"],
-        "ordered": False,
-    },
-    {
-        "name": "fruit",
-        "zh": "水果",
-        "categories": ["apple", "banana", "orange", "grape"],
-        "categories_zh": ["苹果", "香蕉", "橙子", "葡萄"],
-        "ordered": False,
-    },
-    {
-        "name": "city",
-        "zh": "城市",
-        "categories": ["beijing", "shanghai", "guangzhou", "shenzhen"],
-        "categories_zh": ["北京", "上海", "广州", "深圳"],
-        "ordered": False,
-    },
-    {
-        "name": "pet",
-        "zh": "宠物",
-        "categories": ["cat", "dog", "fish"],
-        "categories_zh": ["猫", "狗", "鱼"],
-        "ordered": False,
-    },
-    {
-        "name": "transport",
-        "zh": "交通方式",
-        "categories": ["walk", "bike", "bus", "subway", "car"],
-        "categories_zh": ["步行", "自行车", "公交", "地铁", "汽车"],
-        "ordered": False,
-    },
-    {
-        "name": "blood-type",
-        "zh": "血型",
-        "categories": ["A", "B", "AB", "O"],
-        "categories_zh": ["A型", "B型", "AB型", "O型"],
-        "ordered": False,
-    },
-    {
-        "name": "payment",
-        "zh": "支付方式",
-        "categories": ["cash", "card", "mobile"],
-        "categories_zh": ["现金", "银行卡", "手机支付"],
-        "ordered": False,
-    },
-    {
-        "name": "size",
-        "zh": "尺码",
-        "categories": ["S", "M", "L", "XL", "XXL"],
-        "categories_zh": ["小号", "中号", "大号", "加大号", "特大号"],
-        "ordered": True,
-    },
-    {
-        "name": "rating",
-        "zh": "评分",
-        "categories": ["low", "medium", "high"],
-        "categories_zh": ["低", "中", "高"],
-        "ordered": True,
-    },
-    {
-        "name": "education",
-        "zh": "学历",
-        "categories": ["primary", "secondary", "bachelor", "master", "doctorate"],
-        "categories_zh": ["小学", "中学", "本科", "硕士", "博士"],
-        "ordered": True,
-    },
-    {
-        "name": "spiciness",
-        "zh": "辣度",
-        "categories": ["mild", "medium", "hot", "extra-hot"],
-        "categories_zh": ["微辣", "中辣", "特辣", "变态辣"],
-        "ordered": True,
-    },
-    {
-        "name": "age-group",
-        "zh": "年龄段",
-        "categories": ["child", "teen", "adult", "senior"],
-        "categories_zh": ["儿童", "青少年", "成年人", "老年人"],
-        "ordered": True,
-    },
-    {
-        "name": "satisfaction",
-        "zh": "满意度",
-        "categories": ["unhappy", "neutral", "happy"],
-        "categories_zh": ["不满意", "一般", "满意"],
-        "ordered": True,
-    },
-    {
-        "name": "temperature",
-        "zh": "温度",
-        "categories": ["cold", "cool", "warm", "hot"],
-        "categories_zh": ["冷", "凉", "温", "热"],
-        "ordered": True,
-    },
-    {
-        "name": "medal",
-        "zh": "奖牌",
-        "categories": ["bronze", "silver", "gold"],
-        "categories_zh": ["铜牌", "银牌", "金牌"],
-        "ordered": True,
-    },
-]
+# The features (name, zh, categories, categories_zh, ordered, ask_encoding) are data.
+CATALOG: list[dict[str, Any]] = tomllib.loads(
+    Path(__file__).with_name("one_hot_features.toml").read_text(encoding="utf-8")
+)["feature"]
 BY_NAME = {f["name"]: f for f in CATALOG}
 NAMES = list(BY_NAME)
 ENCODING_POOL = [f["name"] for f in CATALOG if f.get("ask_encoding", True)]
