@@ -1,10 +1,12 @@
 """Benchmarks for the targets of the issues (figures, not pass/fail tests).
 
-    python bench/run.py [help|first-prompt|generation|all]
+    python bench/run.py [help|first-prompt|generation|export|all]
 
 help          `quizzer --help` wall time vs `python -c "import click"`, side by side
 first-prompt  `quizzer review` on a database of 10,000 cards (and 100,000 reviews): time
               from process start to the first prompt, in a real pseudo-terminal
+export        `quizzer export anki` of ~1,000 generated notes vs genanki writing the same
+              prepared notes (verification not timed), and the whole command's wall time
 generation    verified generation rate (generate + formula + torch check + comparison) vs a
               bare loop of the same torch calls on the same params, per family; draw_many
               (batched torch checks, what `quizzer generate` and the spare-variant pool
@@ -141,6 +143,54 @@ def bench_generation(seeds: int = 300) -> dict:
     return out
 
 
+def bench_export(variants: int = 67, runs: int = 5) -> dict:
+    """Export of ~1,000 generated notes vs genanki writing the same prepared notes."""
+    import genanki
+
+    from quizzer import generators
+    from quizzer.export import notes as export_notes
+    from quizzer.export.anki import _model, build_package, deck_id, note_guid, write_package
+    from quizzer.export.html import fields
+
+    fams = generators.families()
+    notes = export_notes.generated_notes(fams, variants, 0)  # verification: not timed
+    model = _model(1_234_567, "bench", typed=False)
+    prepared = [(n.deck, fields(n), list(n.tags), note_guid(n.source)) for n in notes]
+    ours, bare = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(runs):
+            t = time.perf_counter()
+            decks: dict[str, genanki.Deck] = {}
+            for deck, flds, tags, guid in prepared:
+                d = decks.get(deck) or decks.setdefault(deck, genanki.Deck(deck_id(deck), deck))
+                d.add_note(genanki.Note(model=model, fields=flds, tags=tags, guid=guid))
+            genanki.Package(list(decks.values())).write_to_file(f"{tmp}/bare{i}.apkg", 1000)
+            bare.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            package, _records = build_package(notes, 1000)
+            write_package(package, Path(f"{tmp}/ours{i}.apkg"), 1000)
+            ours.append(time.perf_counter() - t)
+        mo, mb = statistics.median(ours), statistics.median(bare)
+        print(
+            f"export: {len(notes)} generated notes: quizzer {mo * 1000:.0f} ms, genanki with "
+            f"prepared notes {mb * 1000:.0f} ms, ratio {mo / mb:.2f} (target <= 1.5)"
+        )
+        db, out = Path(tmp) / "e.db", Path(tmp) / "e.apkg"
+        t = time.perf_counter()
+        subprocess.run(
+            [*_quizzer(), "--db", str(db), "export", "anki", str(out), "--variants", str(variants)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        whole = time.perf_counter() - t
+        print(
+            f"export: whole command `quizzer export anki --variants {variants}` "
+            f"({len(notes) + 14} notes, torch start and verification included): "
+            f"{whole:.2f} s (target <= 10 s)"
+        )
+    return {"ratio": mo / mb, "whole_s": whole}
+
+
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
     if what in ("help", "all"):
@@ -149,6 +199,8 @@ def main() -> None:
         bench_first_prompt()
     if what in ("generation", "all"):
         bench_generation()
+    if what in ("export", "all"):
+        bench_export()
 
 
 if __name__ == "__main__":

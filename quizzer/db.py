@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 ENV_VAR = "QUIZZER_DB"
 FILENAME = "quizzer.sqlite3"
 SQLITE_MAGIC = b"SQLite format 3\x00"
-OUR_TABLES = {"alembic_version", "cards", "card_states", "reviews", "settings", "variants"}
 
 
 def default_path() -> Path:

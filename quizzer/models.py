@@ -129,3 +129,15 @@ class Variant(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_variants_skill", "family", "difficulty", "generator_version"),)
+
+
+class AnkiNote(Base):
+    """What each exported Anki note last looked like, and since when. A re-export gives an
+    unchanged note its old modification time, a changed one a newer time, so Anki updates
+    exactly the notes that changed (it updates a note only from a newer one)."""
+
+    __tablename__ = "anki_notes"
+
+    guid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[str] = mapped_column(String(64))  # sha256 of note type, fields, tags
+    mtime: Mapped[int] = mapped_column(Integer)  # seconds, as Anki stores note.mod

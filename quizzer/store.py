@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from quizzer import schedule
-from quizzer.models import Card, CardState, Review, Setting, Variant, utcnow
+from quizzer.models import AnkiNote, Card, CardState, Review, Setting, Variant, utcnow
 from quizzer.question import Question
 
 LEARN_AHEAD = timedelta(minutes=20)
@@ -278,6 +278,20 @@ class Store:
         )
         with self.session() as s:
             return {(f, d): n for f, d, n in s.execute(q)}
+
+    # ---------------------------------------------------------------- Anki exports
+    def anki_notes(self) -> dict[str, tuple[str, int]]:
+        """guid -> (content hash, modification time) of every note exported so far."""
+        with self.session() as s:
+            return {
+                g: (c, m)
+                for g, c, m in s.execute(select(AnkiNote.guid, AnkiNote.content, AnkiNote.mtime))
+            }
+
+    def save_anki_notes(self, records: Iterable[tuple[str, str, int]]) -> None:
+        with self.session.begin() as s:
+            for guid, content, mtime in records:
+                s.merge(AnkiNote(guid=guid, content=content, mtime=mtime))
 
 
 def _apply(st: CardState, new: dict[str, Any]) -> None:

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 
 from quizzer.db import connect, resolve
 from quizzer.errors import DatabaseError
+from quizzer.migrate import HEAD
 from quizzer.models import Card, CardState, Review
 from quizzer.store import Store, catalog
 
@@ -20,7 +21,7 @@ def test_new_file_is_created_migrated_and_in_wal_mode(db_path: Path):
     with engine.connect() as con:
         assert con.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert con.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert con.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert con.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
 
 
 def test_resolve_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
@@ -149,3 +150,27 @@ def test_later_version_adds_cards_without_touching_existing(store: Store):
     with store.session() as s:
         gone = s.scalars(select(Card).where(Card.uid == "concept:2099-01-01/new-idea")).one()
         assert gone.active is False
+
+
+def test_a_database_at_an_older_schema_is_upgraded(db_path: Path):
+    from alembic import command
+
+    from quizzer.migrate import alembic_config
+
+    engine = create_engine(f"sqlite:///{db_path}")
+    cfg = alembic_config()
+    with engine.begin() as con:
+        cfg.attributes["connection"] = con
+        command.upgrade(cfg, "0001")
+    connect(str(db_path))
+    with create_engine(f"sqlite:///{db_path}").connect() as con:
+        assert con.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+        con.execute(text("SELECT guid, content, mtime FROM anki_notes")).all()
+
+
+def test_a_database_from_a_newer_quizzer_is_refused(db_path: Path):
+    connect(str(db_path))
+    with create_engine(f"sqlite:///{db_path}").begin() as con:
+        con.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(DatabaseError, match="newer than this quizzer knows"):
+        connect(str(db_path))

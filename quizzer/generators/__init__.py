@@ -33,6 +33,7 @@ class Generator:
     topic: ClassVar[str]  # e.g. "Convolution"; the Anki sub-deck and report group
     title: ClassVar[str]  # one line for `quizzer topics`
     levels: ClassVar[int] = 3
+    formula_tex: ClassVar[str] = ""  # the family's formula in LaTeX, for exports (MathJax)
     # misconception id -> one-sentence explanation shown when a wrong answer matches it
     explanations: ClassVar[dict[str, str]] = {}
 

@@ -356,6 +356,7 @@ class ConvOutput(Generator):
     version = 1
     topic = "Convolution"
     title = "Output shape of Conv/MaxPool/AvgPool 1d/2d layers (and the missing padding or kernel)"
+    formula_tex = r"\text{out} = \left\lfloor \frac{n + 2p - d\,(k-1) - 1}{s} \right\rfloor + 1"
     levels = 3
     explanations = {
         "padding-once": "torch's padding=p adds p rows/columns on each side, so the input grows "

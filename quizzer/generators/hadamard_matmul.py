@@ -341,6 +341,7 @@ class HadamardMatmul(Generator):
     version = 1
     topic = "Tensors"
     title = "Elementwise (Hadamard) a * b with broadcasting versus the matrix product a @ b"
+    formula_tex = r"(a \odot b)_{ij} = a_{ij} b_{ij}, \qquad (a b)_{ij} = \sum_k a_{ik} b_{kj}"
     levels = 3
     explanations = {
         "mul-as-matmul": (

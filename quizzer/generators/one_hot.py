@@ -165,6 +165,7 @@ class OneHot(Generator):
     version = 1
     topic = "Encoding"
     title = "One-hot encode and decode categorical features; one-hot versus ordinal codes"
+    formula_tex = r"\mathbf{v} = [\, \mathrm{onehot}(c_1) \mid \mathrm{onehot}(c_2) \mid \dots \,]"
     levels = 3
     explanations = {
         "one-hot-zero-based-index": (

@@ -145,6 +145,7 @@ class ReceptiveField(Generator):
     version = 1
     topic = "Receptive field"
     title = "Receptive field of a stack of conv / pooling layers (stride, dilation)"
+    formula_tex = r"RF_{i+1} = RF_i + (k_i - 1)\, d_i \prod_{j<i} s_j, \quad RF_0 = 1"
     levels = 3
     explanations = {
         "rf-no-strides": (

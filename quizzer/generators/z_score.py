@@ -228,6 +228,9 @@ class ZScore(Generator):
     version = 1
     topic = "Normalization"
     title = "z-score (x - mean) / std of a value, with population or sample std"
+    formula_tex = (
+        r"z = \frac{x - \mu}{\sigma}, \quad \sigma = \sqrt{\frac{1}{n - c} \sum_i (x_i - \mu)^2}"
+    )
     levels = 3
     explanations = {
         "z-wrong-correction": (
