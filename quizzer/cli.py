@@ -355,6 +355,10 @@ def _export_notes(names: tuple[str, ...], variants: int, seed: int, lang: str) -
     return concept + generated
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _export_options(fn: Any) -> Any:
     fn = click.argument("names", nargs=-1, metavar="[FAMILY|DECK]...")(fn)
     fn = click.option(
@@ -423,7 +427,8 @@ def export_anki(
     n_gen = sum(1 for n in notes if n.generated)
     click.echo(
         f"Wrote {out}: {len(notes)} notes ({len(notes) - n_gen} concept, {n_gen} generated) "
-        f"in {len({n.deck for n in notes})} decks; {changed} new or changed since the last export."
+        f"in {_plural(len({n.deck for n in notes}), 'deck')}; {changed} new or changed since the "
+        "last export."
     )
 
 
