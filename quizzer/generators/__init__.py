@@ -32,12 +32,21 @@ class Generator:
     version: ClassVar[int] = 1
     topic: ClassVar[str]  # e.g. "Convolution"; the Anki sub-deck and report group
     title: ClassVar[str]  # one line for `quizzer topics`
+    topic_zh: ClassVar[str] = ""  # the same in Chinese, e.g. "卷积"
+    title_zh: ClassVar[str] = ""
     levels: ClassVar[int] = 3
     formula_tex: ClassVar[str] = ""  # the family's formula in LaTeX, for exports (MathJax)
     # misconception id -> one-sentence explanation shown when a wrong answer matches it
     explanations: ClassVar[dict[str, str]] = {}
+    explanations_zh: ClassVar[dict[str, str]] = {}  # the same ids, in Chinese
 
     def generate(self, rng: random.Random, difficulty: int) -> Question:  # pragma: no cover
+        raise NotImplementedError
+
+    def zh(self, q: Question) -> dict[str, str]:  # pragma: no cover
+        """The question's "prompt", "answer" and "solution" in Chinese, built from q's params,
+        ask, expected, result and extra (never from a new random draw). English is built in
+        generate(); Chinese only when it is shown, so generation stays fast."""
         raise NotImplementedError
 
     def question(self, difficulty: int, **fields: Any) -> Question:
@@ -106,6 +115,24 @@ def get(family: str) -> Generator:
         raise UnknownFamily(
             f"unknown family {family!r}; choose from: {', '.join(sorted(_REGISTRY))}"
         ) from None
+
+
+LANGUAGES = ("en", "zh")
+
+
+def localized(q: Question, lang: str) -> dict[str, str]:
+    """prompt, answer and solution of q in lang ("en" or "zh")."""
+    if lang == "en":
+        return {"prompt": q.prompt, "answer": q.answer, "solution": q.solution}
+    if lang == "zh":
+        return get(q.generator).zh(q)
+    raise ValueError(f"unknown language {lang!r}")
+
+
+def explanation(family: str, misconception: str, lang: str) -> str:
+    gen = get(family)
+    table = gen.explanations_zh if lang == "zh" else gen.explanations
+    return table.get(misconception) or gen.explanations.get(misconception, "")
 
 
 def rng_for(family: str, seed: int, attempt: int = 0) -> random.Random:
