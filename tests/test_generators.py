@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 
 import pytest
 
@@ -102,3 +103,36 @@ def test_levels_really_differ():
         prompts = [{q.params.__repr__() for q in drawn(family, lvl)[:200]} for lvl in levels]
         for a, b in zip(prompts, prompts[1:], strict=False):
             assert len(a & b) < 20, family  # few identical params across levels
+
+
+ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:[ \t]+[A-Za-z]{2,}){2,}\b")  # 3+ English words
+
+
+def english_sentences(text: str) -> list[str]:
+    """Runs of three or more English words outside code (`...`) and torch calls."""
+    text = re.sub(r"`[^`]*`", " ", text)
+    text = re.sub(r"\b(?:torch|nn|F|np|x|a|b|t|layer|net)\.[\w.]*\([^()]*\)", " ", text)
+    return ENGLISH_RUN.findall(text)
+
+
+@pytest.mark.parametrize("family", generators.families())
+def test_every_family_speaks_english_and_chinese(family: str):
+    gen = generators.get(family)
+    assert gen.title.strip() and gen.topic.strip()
+    assert CJK.search(gen.title_zh) and CJK.search(gen.topic_zh)
+    assert set(gen.explanations) == set(gen.explanations_zh)
+    assert all(CJK.search(v) for v in gen.explanations_zh.values())
+
+
+@pytest.mark.parametrize("family, level", CASES, ids=IDS)
+def test_chinese_text_of_every_question(family: str, level: int):
+    for q in drawn(family, level)[:200]:
+        zh = generators.localized(q, "zh")
+        assert set(zh) == {"prompt", "answer", "solution"}
+        assert all(zh[k].strip() for k in zh), (q.seed, zh)
+        assert CJK.search(zh["prompt"]) and CJK.search(zh["solution"]), (q.seed, zh["prompt"])
+        assert english_sentences(zh["prompt"]) == [], (q.seed, english_sentences(zh["prompt"]))
+        assert generators.localized(q, "zh") == zh  # deterministic
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
