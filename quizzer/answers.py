@@ -42,9 +42,10 @@ UNDEFINED_WORDS = {
 # Each hint shows example answers; the first example that is not this question's answer
 # is used, so a format error never gives the answer away.
 HINTS = {
-    "int": ("type a whole number, e.g. {0}", [("28",), ("7",)]),
+    "int": ("type a whole number, e.g. {0}", "请输入整数，例如 {0}", [("28",), ("7",)]),
     "shape": (
         "type a shape, e.g. {0}, {1} or torch.Size([{2}])",
+        "请输入形状，例如 {0}、{1} 或 torch.Size([{2}])",
         [
             ("(1, 6, 28, 28)", "1x6x28x28", "1, 6, 28, 28"),
             ("(2, 3, 5, 5)", "2x3x5x5", "2, 3, 5, 5"),
@@ -52,19 +53,27 @@ HINTS = {
     ),
     "vector": (
         "type a vector, e.g. {0} or {1}",
+        "请输入向量，例如 {0} 或 {1}",
         [("1 0 1 0", "[1, 0, 1, 0]"), ("0 1 0", "[0, 1, 0]")],
     ),
     "matrix": (
         "type a matrix, e.g. {0} or {1}",
+        "请输入矩阵，例如 {0} 或 {1}",
         [("[[5,12],[21,32]]", "5 12; 21 32"), ("[[1,2],[3,4]]", "1 2; 3 4")],
     ),
     "number": (
         "type a number, e.g. {0} or an exact form such as {1}",
+        "请输入数值，例如 {0}，也可以写精确形式，如 {1}",
         [("-0.71", "-1/sqrt(2)"), ("1.25", "sqrt(3)/2")],
     ),
-    "choice": ("type one of: {choices}", [()]),
-    "labels": ("type one category per feature, in order, separated by commas", [()]),
+    "choice": ("type one of: {choices}", "请输入以下之一：{choices}", [()]),
+    "labels": (
+        "type one category per feature, in order, separated by commas",
+        "按特征顺序，每个特征写一个类别，用逗号分隔",
+        [()],
+    ),
 }
+UNDEFINED_HINT = {"en": ", or 'error' if it is undefined", "zh": "；若无定义（报错）请输入 error"}
 
 
 @dataclass(frozen=True)
@@ -74,16 +83,17 @@ class Grade:
     misconception: Misconception | None = None
 
 
-def hint(q: Question) -> str:
-    template, examples = HINTS[q.kind]
+def hint(q: Question, lang: str = "en") -> str:
+    """How to type an answer to q, with examples that are not q's answer."""
+    en, zh, examples = HINTS[q.kind]
     chosen = examples[-1]
     for ex in examples:
         if not ex or not _is_answer(q, ex[0]):
             chosen = ex
             break
-    text = template.format(*chosen, choices=", ".join(q.choices))
+    text = (zh if lang == "zh" else en).format(*chosen, choices=", ".join(q.choices))
     if q.allow_undefined:
-        text += ", or 'error' if it is undefined"
+        text += UNDEFINED_HINT.get(lang, UNDEFINED_HINT["en"])
     return text
 
 

@@ -40,9 +40,14 @@ class Group(click.Group):
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", metavar="PATH|URL", help=DB_HELP)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    help="Language: en or zh [env QUIZZER_LANG; default: the saved setting, else en].",
+)
 @click.version_option(__version__, prog_name="quizzer")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, lang: str | None) -> None:
     """Drill the computations of deep learning, verified by real torch.
 
     \b
@@ -51,7 +56,21 @@ def cli(ctx: click.Context, db: str | None) -> None:
       quizzer review               today's scheduled cards (spaced repetition)
       quizzer topics               what can be drilled
     """
-    ctx.obj = {"db": db}
+    ctx.obj = {"db": db, "lang": lang}
+
+
+def _lang(ctx: click.Context) -> str:
+    """--lang, else $QUIZZER_LANG, else the saved setting (read without SQLAlchemy), else en."""
+    obj = ctx.find_root().obj
+    if obj.get("lang"):
+        return obj["lang"]
+    env = os.environ.get("QUIZZER_LANG", "")
+    if env in ("en", "zh"):
+        return env
+    from quizzer.db import peek_setting
+
+    saved = peek_setting(obj.get("db"), "lang")
+    return saved if saved in ("en", "zh") else "en"
 
 
 def _store(ctx: click.Context):
@@ -86,34 +105,61 @@ def _check_level(families: list[str], level: int | None) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def topics(as_json: bool) -> None:
-    """List the generator families and concept decks.
+@click.pass_context
+def topics(ctx: click.Context, as_json: bool) -> None:
+    """List the generator families and concept decks, with their card counts.
+
+    A family's cards are its skills, one per level (each review draws a fresh question);
+    a deck's cards are its concept cards. Shown in the chosen language (--lang).
 
     \b
     Example:
       quizzer topics
-      quizzer topics --json
+      quizzer --lang zh topics --json
     """
     from quizzer import decks, generators
+    from quizzer.i18n import topic
 
-    fams = [
-        {"id": f, "topic": g.topic, "title": g.title, "levels": g.levels, "version": g.version}
-        for f in generators.families()
-        for g in [generators.get(f)]
-    ]
+    lang = _lang(ctx)
+    fams = []
+    for f in generators.families():
+        g = generators.get(f)
+        fams.append(
+            {
+                "id": f,
+                "topic": g.topic_zh if lang == "zh" and g.topic_zh else g.topic,
+                "title": g.title_zh if lang == "zh" and g.title_zh else g.title,
+                "levels": g.levels,
+                "cards": g.levels,
+                "version": g.version,
+            }
+        )
     dks = [
-        {"id": d.id, "topic": d.topic, "title": d.title.get("en"), "cards": len(d.cards)}
+        {
+            "id": d.id,
+            "topic": topic(d.topic, lang),
+            "title": d.title.get(lang, d.title["en"]),
+            "cards": len(d.cards),
+        }
         for d in decks.load_decks()
     ]
     if as_json:
-        click.echo(json.dumps({"families": fams, "decks": dks}, ensure_ascii=False, indent=2))
+        out = {"lang": lang, "families": fams, "decks": dks}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    click.echo("Generator families (quizzer quiz FAMILY):")
+    zh = lang == "zh"
+    click.echo(
+        "生成题族（quizzer quiz 题族）：" if zh else "Generator families (quizzer quiz FAMILY):"
+    )
     for f in fams:
-        click.echo(f"  {f['id']:<18} {f['topic']:<16} levels 1-{f['levels']}  {f['title']}")
-    click.echo("Concept decks (reviewed by quizzer review):")
+        levels = f"难度 1-{f['levels']}" if zh else f"levels 1-{f['levels']}"
+        click.echo(f"  {f['id']:<20} {f['topic']:<16} {levels}  {f['title']}")
+    click.echo(
+        "概念卡组（quizzer review 复习）：" if zh else "Concept decks (reviewed by quizzer review):"
+    )
     for d in dks:
-        click.echo(f"  {d['id']:<18} {d['topic']:<16} {d['cards']:>3} cards  {d['title']}")
+        cards = f"{d['cards']:>3} 张" if zh else f"{d['cards']:>3} cards"
+        click.echo(f"  {d['id']:<20} {d['topic']:<16} {cards}  {d['title']}")
 
 
 # ---------------------------------------------------------------- generate
@@ -138,7 +184,10 @@ def topics(as_json: bool) -> None:
 )
 @click.option("--level", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def generate(family: str, count: int, seed: int, level: int, as_json: bool) -> None:
+@click.pass_context
+def generate(
+    ctx: click.Context, family: str, count: int, seed: int, level: int, as_json: bool
+) -> None:
     """Print verified questions of FAMILY (no database involved).
 
     Each question is computed by the formula and again by real torch; only variants
@@ -152,18 +201,23 @@ def generate(family: str, count: int, seed: int, level: int, as_json: bool) -> N
     _check_level([fam], level)
     from quizzer.verify import draw_many
 
+    lang = _lang(ctx)
     chunk = 256  # verified in batches, printed as they come
     for start in range(seed, seed + count, chunk):
         for q in draw_many(fam, list(range(start, min(start + chunk, seed + count))), level):
-            _print_question(q, as_json)
+            _print_question(q, as_json, lang)
 
 
-def _print_question(q: Any, as_json: bool) -> None:
+def _print_question(q: Any, as_json: bool, lang: str) -> None:
+    from quizzer.generators import localized
+
+    text = localized(q, lang)
     if as_json:
-        click.echo(json.dumps(q.public_dict(), ensure_ascii=False))
+        record = q.public_dict() | {"prompt": text["prompt"], "answer": text["answer"]}
+        click.echo(json.dumps(record, ensure_ascii=False))
     else:
-        click.echo(f"[{q.generator} level {q.difficulty} seed {q.seed}]\n{q.prompt}")
-        click.echo(f"Answer: {q.answer}\n")
+        click.echo(f"[{q.generator} level {q.difficulty} seed {q.seed}]\n{text['prompt']}")
+        click.echo(("答案：" if lang == "zh" else "Answer: ") + text["answer"] + "\n")
 
 
 # ---------------------------------------------------------------- sessions
@@ -178,14 +232,6 @@ def _once(fn: Any) -> Any:
             fn()
 
     return wrapper
-
-
-def _when(dt: Any) -> str:
-    from quizzer.models import utcnow
-
-    if dt <= utcnow():
-        return "now"
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _finish(session: Any, store: Any, source: Any, verifier: Any) -> None:
@@ -245,7 +291,7 @@ def quiz(
             fut = futures[i] or source.for_skill(fam, lvl)
             yield Item(card_ids[fam, lvl], family=fam, difficulty=lvl, future=fut)
 
-    session = Session(store, Terminal(), "practice")
+    session = Session(store, Terminal(), "practice", lang=_lang(ctx))
     session.on_shown = _once(lambda: source.top_up(sorted(set(card_ids))))
     session.on_answer = source.keep_finished
     session.run(items(), total=count)
@@ -307,15 +353,19 @@ def review(ctx: click.Context, limit: int, new_cards: int | None) -> None:
     from quizzer.store import catalog
 
     skills = [(e.family, e.difficulty) for e in catalog() if e.kind == "skill"]
-    session = Session(store, Terminal(), "review", scheduler=scheduler)
+    session = Session(store, Terminal(), "review", scheduler=scheduler, lang=_lang(ctx))
     session.on_shown = _once(lambda: source.top_up(skills))
     session.on_answer = source.keep_finished
     session.run(items())
     if session.shown == 0:
         verifier.close()
-        when = store.next_due()
-        later = f" Next review due: {_when(when)}." if when else ""
-        click.echo(f"Nothing is due right now.{later} (quizzer quiz practises anyway.)")
+        from quizzer.i18n import t
+        from quizzer.models import utcnow
+        from quizzer.session import when
+
+        lang, due = _lang(ctx), store.next_due()
+        later = t("later", lang, when=when(due, utcnow(), lang)) if due else ""
+        click.echo(t("nothing_due", lang, later=later))
         return
     _finish(session, store, source, verifier)
 
@@ -334,9 +384,12 @@ def export() -> None:
     """
 
 
-def _export_notes(names: tuple[str, ...], variants: int, seed: int, lang: str) -> list[Any]:
+def _export_notes(
+    ctx: click.Context, names: tuple[str, ...], variants: int, seed: int, lang: str | None
+) -> list[Any]:
     from quizzer.export import notes
 
+    lang = lang or _lang(ctx)
     try:
         families, deck_ids = notes.targets(names)
     except QuizzerError as exc:
@@ -344,13 +397,13 @@ def _export_notes(names: tuple[str, ...], variants: int, seed: int, lang: str) -
     concept = notes.concept_notes(deck_ids, lang)
     total = len(notes.variant_plan(families, variants, seed)) * variants
     if total < 150 or not sys.stderr.isatty():
-        return concept + notes.generated_notes(families, variants, seed)
+        return concept + notes.generated_notes(families, variants, seed, lang=lang)
     from rich.progress import Progress
 
     with Progress(transient=True) as bar:
         task = bar.add_task("verifying variants with torch", total=total)
         generated = notes.generated_notes(
-            families, variants, seed, progress=lambda n: bar.advance(task, n)
+            families, variants, seed, lang=lang, progress=lambda n: bar.advance(task, n)
         )
     return concept + generated
 
@@ -377,10 +430,9 @@ def _export_options(fn: Any) -> Any:
     )(fn)
     fn = click.option(
         "--lang",
+        "export_lang",
         type=click.Choice(["en", "zh"]),
-        default="en",
-        show_default=True,
-        help="Language of the cards.",
+        help="Language of the cards [default: quizzer's language, see quizzer --help].",
     )(fn)
     return fn
 
@@ -396,7 +448,7 @@ def export_anki(
     names: tuple[str, ...],
     variants: int,
     seed: int,
-    lang: str,
+    export_lang: str | None,
     type_answer: bool,
 ) -> None:
     """Write an Anki package: concept cards and verified variants of each skill.
@@ -415,7 +467,7 @@ def export_anki(
     from quizzer.export.anki import NoteRecord, build_package, write_package
     from quizzer.export.files import atomic_write
 
-    notes = _export_notes(names, variants, seed, lang)
+    notes = _export_notes(ctx, names, variants, seed, export_lang)
     store = _store(ctx)
     previous = {g: NoteRecord(g, c, m) for g, (c, m) in store.anki_notes().items()}
     # Anki updates a note only from a newer one: changed notes get a time later than any before
@@ -435,7 +487,15 @@ def export_anki(
 @export.command("csv")
 @click.argument("out", type=click.Path(dir_okay=True, path_type=Path))
 @_export_options
-def export_csv(out: Path, names: tuple[str, ...], variants: int, seed: int, lang: str) -> None:
+@click.pass_context
+def export_csv(
+    ctx: click.Context,
+    out: Path,
+    names: tuple[str, ...],
+    variants: int,
+    seed: int,
+    export_lang: str | None,
+) -> None:
     """Write the same notes as CSV, one row per note (plain text).
 
     Columns: source, deck, tags, question, answer, solution, torch_check.
@@ -448,9 +508,79 @@ def export_csv(out: Path, names: tuple[str, ...], variants: int, seed: int, lang
     from quizzer.export.files import atomic_write
     from quizzer.export.table import write_csv
 
-    notes = _export_notes(names, variants, seed, lang)
+    notes = _export_notes(ctx, names, variants, seed, export_lang)
     atomic_write(out, lambda tmp: write_csv(notes, tmp))
     click.echo(f"Wrote {out}: {len(notes)} rows.")
+
+
+# ---------------------------------------------------------------- verify
+
+
+@cli.command()
+@click.argument("families", nargs=-1, metavar="[FAMILY]...")
+@click.option(
+    "-n",
+    "--seeds",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Seeds per level to re-verify.",
+)
+@click.option(
+    "--stored/--no-stored",
+    default=True,
+    show_default=True,
+    help="Also regenerate every question stored with a review and compare.",
+)
+@click.pass_context
+def verify(ctx: click.Context, families: tuple[str, ...], seeds: int, stored: bool) -> None:
+    """Re-verify the generators and your stored questions against the installed torch.
+
+    Run it after upgrading torch, sympy or quizzer. Each family is regenerated over N
+    seeds per level (formula and torch must agree), and each question you were shown is
+    regenerated from its seed: any answer, result or params that changed is listed.
+    Exit status 1 if anything changed or was rejected.
+
+    \b
+    Example:
+      quizzer verify
+      quizzer verify conv-output -n 1000 --no-stored
+    """
+    from quizzer import reverify
+    from quizzer.verify import torch_version
+
+    fams = _families(families)
+    click.echo(f"torch {torch_version()}; {seeds} seeds per level")
+    bad = 0
+    for r in reverify.check_generators(fams, seeds):
+        note = (
+            f", first variant rejected for seeds {r.rejected_seeds[:10]}"
+            if r.rejected_seeds
+            else ""
+        )
+        click.echo(f"  {r.family:<20} level {r.level}: {r.checked} verified{note}")
+        bad += bool(r.rejected_seeds)
+    if stored:
+        rep = reverify.check_stored(_store(ctx).stored_questions())
+        changed = {(c.family, c.level, c.seed) for c in rep.changes if c.what != "torch output"}
+        reworded = {(c.family, c.level, c.seed) for c in rep.changes} - changed
+        click.echo(
+            f"stored questions: {rep.questions} regenerated, {len(changed)} with a changed "
+            f"answer, {len(reworded)} with only a reworded torch output"
+            + (
+                f", {rep.other_version} from another generator version (not comparable)"
+                if rep.other_version
+                else ""
+            )
+        )
+        for c in rep.changes:
+            click.echo(
+                f"  {c.family} level {c.level} seed {c.seed}: {c.what} was {c.before!r}, "
+                f"now {c.after!r}"
+            )
+        bad += len(changed)
+    if bad:
+        ctx.exit(1)
 
 
 # ---------------------------------------------------------------- stats and config
@@ -488,13 +618,14 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 @click.argument("value", required=False)
 @click.pass_context
 def config(ctx: click.Context, key: str | None, value: str | None) -> None:
-    """Show or change a setting: new-per-day (new cards a day), retention (0.70-0.99).
+    """Show or change a setting: new-per-day, retention (0.70-0.99), lang (en or zh).
 
     \b
     Example:
       quizzer config                     show every setting
       quizzer config new-per-day 20
       quizzer config retention 0.85
+      quizzer config lang zh             questions and messages in Chinese
     """
     from quizzer.store import SETTINGS
 
@@ -505,14 +636,17 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
         for k in [key] if key else SETTINGS:
             click.echo(f"{k} = {store.get_setting(k)}    ({SETTINGS[k][2]})")
         return
+    kind = SETTINGS[key][1]
     try:
-        parsed: float | int = int(value) if SETTINGS[key][1] == "int" else float(value)
+        parsed: float | int | str = {"int": int, "float": float, "str": str}[kind](value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a number", param_hint=key) from None
     if key == "retention" and not 0.7 <= parsed <= 0.99:
         raise click.BadParameter("must be between 0.70 and 0.99", param_hint=key)
     if key == "new-per-day" and not 0 <= parsed <= 1000:
         raise click.BadParameter("must be between 0 and 1000", param_hint=key)
+    if key == "lang" and parsed not in ("en", "zh"):
+        raise click.BadParameter("must be en or zh", param_hint=key)
     store.set_setting(key, parsed)
     click.echo(f"{key} = {parsed}")
 

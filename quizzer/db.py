@@ -10,11 +10,12 @@ the current schema by Alembic (quizzer.migrate).
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from quizzer.errors import DatabaseError
 
@@ -97,6 +98,26 @@ def _check_foreign_tables(path: Path) -> None:
     if names and "alembic_version" not in names:
         shown = ", ".join(sorted(names)[:5])
         raise DatabaseError(f"{path} is an SQLite database of another program (tables: {shown})")
+
+
+def peek_setting(db: str | None, key: str) -> Any:
+    """A saved setting read with the stdlib sqlite3, read-only, for commands that otherwise
+    need no database (and so no SQLAlchemy); None when there is no such database or value."""
+    try:
+        _url, path = resolve(db)
+    except DatabaseError:
+        return None
+    if path is None or not path.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return json.loads(row[0]) if row else None
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:

@@ -18,16 +18,11 @@ from typing import Any
 
 from quizzer import answers, generators
 from quizzer.errors import AnswerFormatError, Rejected
+from quizzer.i18n import t
 from quizzer.models import utcnow
 from quizzer.question import Question
 from quizzer.schedule import Rating
 from quizzer.ui import IO, duration, indent
-
-HELP = """Type your answer and press Enter.
-  ?  this help
-  s  skip: show the answer (counts as not known)
-  q  quit: end the session (every answer so far is saved)
-Ctrl-C or Ctrl-D also end the session with its summary."""
 
 RATING_KEYS = {
     "": None,
@@ -112,14 +107,10 @@ class Session:
         mode: str,
         scheduler: Any = None,
         clock: Callable[[], datetime] = utcnow,
+        lang: str = "en",
     ) -> None:
-        self.store, self.io, self.mode, self.scheduler, self.clock = (
-            store,
-            io,
-            mode,
-            scheduler,
-            clock,
-        )
+        self.store, self.io, self.mode, self.scheduler = store, io, mode, scheduler
+        self.clock, self.lang = clock, lang
         self.id = uuid.uuid4().hex
         self.summary = Summary(mode)
         self.shown = 0  # items put on screen
@@ -147,52 +138,60 @@ class Session:
     def _question(self, item: Item) -> Question:
         assert item.future is not None
         if not item.future.done():
-            self.io.say("(verifying the question with torch...)", style="dim")
+            self.io.say(t("verifying", self.lang), style="dim")
         return item.future.result()
 
     def ask_skill(self, item: Item, label: str) -> None:
+        lang = self.lang
         try:
             q = self._question(item)
         except Rejected as exc:
-            self.io.say(f"skipped a {item.family} question that failed verification: {exc}")
+            self.io.say(t("failed_verification", lang, family=item.family, error=exc))
             return
+        text_of = generators.localized(q, lang)
+        mode = t(f"mode_{self.mode}", lang)
         self.io.say("")
-        self.io.say(f"── {label} · {q.generator} · level {q.difficulty} · {self.mode} ──", "cyan")
-        self.io.say(q.prompt)
+        self.io.say(
+            t("header", lang, label=label, family=q.generator, level=q.difficulty, mode=mode),
+            "cyan",
+        )
+        self.io.say(text_of["prompt"])
         self.on_shown()
         started = time.monotonic()
         while True:
-            text = self.io.ask("answer> ").strip()
+            text = self.io.ask(t("answer_prompt", lang)).strip()
             key = text.lower()
             if key == "?":
-                self.io.say(HELP + "\nAnswer forms: " + answers.hint(q) + ".", "dim")
+                self.io.say(t("help", lang, hint=answers.hint(q, lang)), "dim")
                 continue
             if key == "q":
                 raise Quit
             if key == "s":
                 self._record_skill(item, q, None, None, started, skipped=True)
-                self.io.say(f"Skipped. The answer is {q.answer}.", "yellow")
-                self.show_solution(q)
+                self.io.say(t("skipped", lang, answer=text_of["answer"]), "yellow")
+                self.show_solution(q, text_of["solution"])
                 return
             if not text:
                 continue
             try:
                 grade = answers.grade(q, text)
             except AnswerFormatError as exc:
-                self.io.say(f"Can't read that: {exc}. (No attempt used; ? for help)", "yellow")
+                why = answers.hint(q, lang) if lang != "en" else str(exc)
+                self.io.say(t("cant_read", lang, hint=why), "yellow")
                 continue
             break
         review_id = self._record_skill(item, q, text, grade, started)
         if grade.correct:
-            self.io.say(f"✓ Correct: {q.answer}", "green")
+            self.io.say(t("correct", lang, answer=text_of["answer"]), "green")
             if self.mode == "review":
                 self.ask_rating(review_id)
         else:
-            self.io.say(f"✗ Not quite. The answer is {q.answer}.", "red")
+            self.io.say(t("wrong", lang, answer=text_of["answer"]), "red")
             if grade.misconception is not None:
-                why = generators.get(q.generator).explanations.get(grade.misconception.id, "")
-                self.io.say(f"Likely mistake ({grade.misconception.id}): {why}", "yellow")
-            self.show_solution(q)
+                mid = grade.misconception.id
+                why = generators.explanation(q.generator, mid, lang)
+                self.io.say(t("likely_mistake", lang, id=mid, why=why), "yellow")
+            self.show_solution(q, text_of["solution"])
 
     def _record_skill(
         self,
@@ -223,44 +222,50 @@ class Session:
 
     def ask_rating(self, review_id: int) -> None:
         while True:
-            key = self.io.ask("Rated Good. Enter keeps it; h Hard, e Easy: ").strip().lower()
+            key = self.io.ask(t("rating_prompt", self.lang)).strip().lower()
             if key in RATING_KEYS:
                 break
-            self.io.say("Type Enter, h or e.", "yellow")
-        if RATING_KEYS[key] not in (None, Rating.GOOD):
-            self.store.change_rating(review_id, RATING_KEYS[key], self.scheduler)
-            self.io.say(f"Rated {RATING_KEYS[key].name.title()}.", "dim")
+            self.io.say(t("rating_retry", self.lang), "yellow")
+        rating = RATING_KEYS[key]
+        if rating not in (None, Rating.GOOD):
+            self.store.change_rating(review_id, rating, self.scheduler)
+            name = t(f"rating_{rating.name.title()}", self.lang)
+            self.io.say(t("rated", self.lang, rating=name), "dim")
 
-    def show_solution(self, q: Question) -> None:
-        self.io.say("Worked solution:", "bold")
-        self.io.say(indent(q.solution))
+    def show_solution(self, q: Question, solution: str) -> None:
+        self.io.say(t("worked_solution", self.lang), "bold")
+        self.io.say(indent(solution))
         if q.torch_check is not None:
-            self.io.say(f"Torch check ({q.verified_by[-1]}):", "bold")
+            how = q.verified_by[-1]  # "torch 2.13.0: what was run" (English detail)
+            how = how.split(":", 1)[0] if self.lang != "en" else how
+            self.io.say(t("torch_check", self.lang, how=how), "bold")
             self.io.say(indent(q.torch_check.code))
-            self.io.say(indent("# prints: " + q.torch_check.output.replace("\n", "\n# ")))
+            prints = t("prints", self.lang)
+            self.io.say(indent(prints + q.torch_check.output.replace("\n", "\n# ")))
 
     # ---------------------------------------------------------------- concepts
     def ask_concept(self, item: Item, label: str) -> None:
         card = item.concept
         self.io.say("")
-        self.io.say(f"── {label} · concept · {card.deck} · {self.mode} ──", "cyan")
-        self.io.say(card.text("front", "en"))
+        mode = t(f"mode_{self.mode}", self.lang)
+        self.io.say(t("concept_header", self.lang, label=label, deck=card.deck, mode=mode), "cyan")
+        self.io.say(card.text("front", self.lang))
         self.on_shown()
         started = time.monotonic()
-        key = self.io.ask("(Enter shows the answer; s skip, q quit) ").strip().lower()
+        key = self.io.ask(t("concept_show", self.lang)).strip().lower()
         if key == "q":
             raise Quit
-        self.io.say(card.text("back", "en"), "green")
+        self.io.say(card.text("back", self.lang), "green")
         if key == "s":
             rating = Rating.AGAIN
         else:
             while True:
-                key = self.io.ask("Did you know it? 1 Again, 2 Hard, Enter Good, 4 Easy: ")
+                key = self.io.ask(t("concept_grade", self.lang))
                 key = key.strip().lower()
                 if key in SELF_GRADE:
                     rating = SELF_GRADE[key]
                     break
-                self.io.say("Type 1, 2, 3 (or Enter) or 4.", "yellow")
+                self.io.say(t("concept_retry", self.lang), "yellow")
         correct = rating != Rating.AGAIN
         (self.summary.right if correct else self.summary.wrong)[item.group] += 1
         self.store.record(
@@ -279,25 +284,30 @@ class Session:
 
     # ---------------------------------------------------------------- summary
     def report(self, next_due: datetime | None, due_now: int | None) -> None:
-        s = self.summary
+        s, lang = self.summary, self.lang
         elapsed = duration(time.monotonic() - s.started)
         right, wrong = sum(s.right.values()), sum(s.wrong.values())
         self.io.say(
-            f"Session over: {s.answered} answered in {elapsed}, {right} right, {wrong} wrong.",
+            t("session_over", lang, answered=s.answered, elapsed=elapsed, right=right, wrong=wrong),
             "bold",
         )
         for group in sorted(set(s.right) | set(s.wrong)):
-            self.io.say(f"  {group:<28} {s.right[group]:>3} right {s.wrong[group]:>3} wrong")
-        if due_now is not None:
-            self.io.say(f"Due now: {due_now}.")
-        if next_due is not None:
-            when = (
-                "now"
-                if next_due <= self.clock()
-                else next_due.astimezone().strftime("%Y-%m-%d %H:%M")
+            name = group
+            if group.startswith("concept "):
+                name = t("concept_group", lang, deck=group.removeprefix("concept "))
+            self.io.say(
+                t("group_row", lang, group=name, right=s.right[group], wrong=s.wrong[group])
             )
-            self.io.say(f"Next review due: {when} (quizzer review).")
+        if due_now is not None:
+            self.io.say(t("due_now", lang, n=due_now))
+        if next_due is not None:
+            self.io.say(t("next_due", lang, when=when(next_due, self.clock(), lang)))
         else:
-            self.io.say("Nothing scheduled yet: quizzer review introduces new cards each day.")
+            self.io.say(t("nothing_scheduled", lang))
         if self.mode == "practice":
-            self.io.say("Practice leaves the schedule as it was; quizzer stats shows progress.")
+            self.io.say(t("practice_note", lang))
+
+
+def when(dt: datetime, now: datetime, lang: str = "en") -> str:
+    """A due time for people: "now", or local date and time."""
+    return t("now", lang) if dt <= now else dt.astimezone().strftime("%Y-%m-%d %H:%M")

@@ -25,6 +25,7 @@ LEARN_AHEAD = timedelta(minutes=20)
 SETTINGS = {  # key: (default, parser, description)
     "new-per-day": (schedule.DEFAULT_NEW_PER_DAY, "int", "new cards introduced per day"),
     "retention": (schedule.DEFAULT_RETENTION, "float", "desired retention (0.70-0.99)"),
+    "lang": ("en", "str", "language of questions and messages: en or zh"),
 }
 
 
@@ -278,6 +279,18 @@ class Store:
         )
         with self.session() as s:
             return {(f, d): n for f, d, n in s.execute(q)}
+
+    def stored_questions(self) -> list[dict[str, Any]]:
+        """One stored question per (generator, version, level, seed) ever shown."""
+        gen = func.json_extract(Review.question, "$.generator")
+        level = func.json_extract(Review.question, "$.difficulty")
+        first = (
+            select(func.min(Review.id))
+            .where(Review.question.is_not(None))
+            .group_by(gen, Review.generator_version, level, Review.seed)
+        )
+        with self.session() as s:
+            return list(s.scalars(select(Review.question).where(Review.id.in_(first))))
 
     # ---------------------------------------------------------------- Anki exports
     def anki_notes(self) -> dict[str, tuple[str, int]]:

@@ -16,7 +16,7 @@ from quizzer.session import practice_plan
 from quizzer.verify import draw
 
 FAMILIES = ["conv-output", "hadamard-matmul", "one-hot", "receptive-field", "z-score"]
-COMMANDS = ["topics", "generate", "quiz", "review", "stats", "config"]
+COMMANDS = ["topics", "generate", "quiz", "review", "stats", "config", "verify", "export"]
 
 
 def reviews(db: Path) -> list[Review]:

@@ -97,6 +97,7 @@ def generated_notes(
     families: list[str],
     variants: int,
     seed: int,
+    lang: str = "en",
     progress: Callable[[int], None] = lambda n: None,
 ) -> list[ExportNote]:
     from quizzer.answers import typed_form
@@ -105,15 +106,17 @@ def generated_notes(
     out = []
     for fam, lvl, seeds in variant_plan(families, variants, seed):
         gen = generators.get(fam)
+        deck = f"{DECK_ROOT}::{gen.topic}"
         for q in draw_many(fam, seeds, lvl):
+            text = generators.localized(q, lang)
             out.append(
                 ExportNote(
                     source=f"{q.generator}:v{q.version}:L{q.difficulty}:s{q.seed}:{q.uid}",
-                    deck=f"{DECK_ROOT}::{gen.topic}",
+                    deck=deck,
                     tags=q.tags,
-                    question=q.prompt,
-                    answer=q.answer,
-                    solution=q.solution,
+                    question=text["prompt"],
+                    answer=text["answer"],
+                    solution=text["solution"],
                     formula=getattr(gen, "formula_tex", ""),
                     torch_code=q.torch_check.code if q.torch_check else "",
                     torch_output=q.torch_check.output if q.torch_check else "",

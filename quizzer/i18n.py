@@ -1,0 +1,141 @@
+"""The words quizzer itself says, in English and Chinese.
+
+Question text comes from the generators (quizzer.generators.localized) and concept cards
+from the decks; this module holds the session's and commands' own lines. A test checks
+that every key has both languages and the same {placeholders}.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "zh")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "header": {
+        "en": "── {label} · {family} · level {level} · {mode} ──",
+        "zh": "── {label} · {family} · 难度 {level} · {mode} ──",
+    },
+    "concept_header": {
+        "en": "── {label} · concept · {deck} · {mode} ──",
+        "zh": "── {label} · 概念卡 · {deck} · {mode} ──",
+    },
+    "mode_review": {"en": "review", "zh": "复习"},
+    "mode_practice": {"en": "practice", "zh": "练习"},
+    "answer_prompt": {"en": "answer> ", "zh": "答案> "},
+    "verifying": {
+        "en": "(verifying the question with torch...)",
+        "zh": "（正在用 torch 验证题目……）",
+    },
+    "failed_verification": {
+        "en": "skipped a {family} question that failed verification: {error}",
+        "zh": "跳过一道未通过验证的 {family} 题目：{error}",
+    },
+    "help": {
+        "en": "Type your answer and press Enter.\n"
+        "  ?  this help\n"
+        "  s  skip: show the answer (counts as not known)\n"
+        "  q  quit: end the session (every answer so far is saved)\n"
+        "Ctrl-C or Ctrl-D also end the session with its summary.\n"
+        "Answer forms: {hint}.",
+        "zh": "输入答案后按回车。\n"
+        "  ?  显示本帮助\n"
+        "  s  跳过：显示答案（记为不会）\n"
+        "  q  退出：结束本次练习（已作答的都已保存）\n"
+        "Ctrl-C 或 Ctrl-D 也会结束并显示小结。\n"
+        "答案格式：{hint}。",
+    },
+    "cant_read": {
+        "en": "Can't read that: {hint}. (No attempt used; ? for help)",
+        "zh": "无法识别：{hint}。（不计作答次数；输入 ? 查看帮助）",
+    },
+    "skipped": {"en": "Skipped. The answer is {answer}.", "zh": "已跳过。答案是 {answer}。"},
+    "correct": {"en": "✓ Correct: {answer}", "zh": "✓ 正确：{answer}"},
+    "wrong": {"en": "✗ Not quite. The answer is {answer}.", "zh": "✗ 不对。正确答案是 {answer}。"},
+    "likely_mistake": {
+        "en": "Likely mistake ({id}): {why}",
+        "zh": "可能的错误（{id}）：{why}",
+    },
+    "worked_solution": {"en": "Worked solution:", "zh": "解题过程："},
+    "torch_check": {"en": "Torch check ({how}):", "zh": "torch 验证（{how}）："},
+    "prints": {"en": "# prints: ", "zh": "# 输出: "},
+    "rating_prompt": {
+        "en": "Rated Good. Enter keeps it; h Hard, e Easy: ",
+        "zh": "评为「良好」。回车保留；h 困难，e 简单：",
+    },
+    "rating_retry": {"en": "Type Enter, h or e.", "zh": "请输入回车、h 或 e。"},
+    "rated": {"en": "Rated {rating}.", "zh": "已评为「{rating}」。"},
+    "rating_Hard": {"en": "Hard", "zh": "困难"},
+    "rating_Easy": {"en": "Easy", "zh": "简单"},
+    "concept_show": {
+        "en": "(Enter shows the answer; s skip, q quit) ",
+        "zh": "（回车显示答案；s 跳过，q 退出）",
+    },
+    "concept_grade": {
+        "en": "Did you know it? 1 Again, 2 Hard, Enter Good, 4 Easy: ",
+        "zh": "你答对了吗？1 重来，2 困难，回车 良好，4 简单：",
+    },
+    "concept_retry": {
+        "en": "Type 1, 2, 3 (or Enter) or 4.",
+        "zh": "请输入 1、2、3（或回车）或 4。",
+    },
+    "session_over": {
+        "en": "Session over: {answered} answered in {elapsed}, {right} right, {wrong} wrong.",
+        "zh": "本次结束：共答 {answered} 题，用时 {elapsed}，对 {right} 题，错 {wrong} 题。",
+    },
+    "group_row": {
+        "en": "  {group:<28} {right:>3} right {wrong:>3} wrong",
+        "zh": "  {group:<28} 对 {right:>3}  错 {wrong:>3}",
+    },
+    "due_now": {"en": "Due now: {n}.", "zh": "当前到期：{n} 张。"},
+    "next_due": {
+        "en": "Next review due: {when} (quizzer review).",
+        "zh": "下次复习时间：{when}（quizzer review）。",
+    },
+    "now": {"en": "now", "zh": "现在"},
+    "nothing_scheduled": {
+        "en": "Nothing scheduled yet: quizzer review introduces new cards each day.",
+        "zh": "还没有安排复习：quizzer review 每天会引入新卡片。",
+    },
+    "practice_note": {
+        "en": "Practice leaves the schedule as it was; quizzer stats shows progress.",
+        "zh": "练习不改变复习计划；用 quizzer stats 查看进度。",
+    },
+    "nothing_due": {
+        "en": "Nothing is due right now.{later} (quizzer quiz practises anyway.)",
+        "zh": "现在没有到期的卡片。{later}（可以用 quizzer quiz 继续练习。）",
+    },
+    "later": {"en": " Next review due: {when}.", "zh": " 下次复习时间：{when}。"},
+    "concept_group": {"en": "concept {deck}", "zh": "概念卡 {deck}"},
+}
+
+
+# Topic names (generator families carry their own topic_zh; concept decks use this table).
+TOPICS_ZH = {
+    "Activations": "激活函数",
+    "CNN architectures": "经典卷积网络",
+    "Computer vision": "计算机视觉",
+    "Convolution": "卷积",
+    "Data exploration": "数据探索",
+    "Encoding": "编码",
+    "Generalization": "泛化",
+    "Linear maps": "线性映射",
+    "Measurement error": "观测误差",
+    "Normalization": "归一化",
+    "Optimization": "优化",
+    "Python": "Python",
+    "Reading papers": "论文用语",
+    "Receptive field": "感受野",
+    "Saving models": "保存模型",
+    "Tensors": "张量",
+    "Training loop": "训练流程",
+    "Transposed convolution": "转置卷积",
+}
+
+
+def topic(name: str, lang: str) -> str:
+    return TOPICS_ZH.get(name, name) if lang == "zh" else name
+
+
+def t(key: str, lang: str = "en", **fields: object) -> str:
+    """The message `key` in `lang` (English if the language lacks it), filled in."""
+    table = MESSAGES[key]
+    return table.get(lang, table["en"]).format(**fields)
