@@ -257,9 +257,19 @@ def _finish(session: Any, store: Any, source: Any, verifier: Any) -> None:
 )
 @click.option("--seed", type=click.IntRange(min=0), help="Make the quiz reproducible.")
 @click.option("--level", type=click.IntRange(min=1), help="Difficulty (default: mixed).")
+@click.option(
+    "--weakest",
+    is_flag=True,
+    help="Drill your weakest skills first (lowest accuracy, then recall).",
+)
 @click.pass_context
 def quiz(
-    ctx: click.Context, families: tuple[str, ...], count: int, seed: int | None, level: int | None
+    ctx: click.Context,
+    families: tuple[str, ...],
+    count: int,
+    seed: int | None,
+    level: int | None,
+    weakest: bool,
 ) -> None:
     """Practise generated questions; recorded as practice, the schedule is left alone.
 
@@ -269,6 +279,7 @@ def quiz(
     Example:
       quizzer quiz                          10 questions, all families
       quizzer quiz conv-output z-score -n 5 --level 2 --seed 42
+      quizzer quiz --weakest -n 20          your five weakest skills, weakest first
     """
     from quizzer.prefetch import QuestionSource, Verifier
     from quizzer.session import Item, Session, practice_plan
@@ -279,7 +290,10 @@ def quiz(
     store = _store(ctx)
     verifier = Verifier()
     source = QuestionSource(store, verifier)
-    plan = practice_plan(fams, count, seed, level)
+    if weakest:
+        plan = _weakest_plan(store, fams, count, seed)
+    else:
+        plan = practice_plan(fams, count, seed, level)
     card_ids = {(f, lvl): store.skill_card(f, lvl).id for f, lvl, _ in plan}
     if seed is not None:  # reproducible: exactly these seeds, verified in order
         futures = [verifier.draw(f, s, lvl) for f, lvl, s in plan]
@@ -296,6 +310,22 @@ def quiz(
     session.on_answer = source.keep_finished
     session.run(items(), total=count)
     _finish(session, store, source, verifier)
+
+
+def _weakest_plan(store: Any, fams: list[str], count: int, seed: int | None) -> list[Any]:
+    """The weakest skills in turn, weakest first; fresh seeds (or from --seed)."""
+    import random
+
+    from quizzer.stats import weakest_skills
+
+    skills = [sk for sk in weakest_skills(store, top=100) if sk[0] in fams][:5]
+    if not skills:
+        raise click.ClickException(
+            "no answers in the last 30 days to rank your skills by: practise first "
+            "(quizzer quiz), then quizzer quiz --weakest"
+        )
+    rng = random.Random(f"weakest:{seed}") if seed is not None else random.Random()
+    return [(*skills[i % len(skills)], rng.randrange(2**31)) for i in range(count)]
 
 
 @cli.command()
@@ -586,31 +616,59 @@ def verify(ctx: click.Context, families: tuple[str, ...], seeds: int, stored: bo
 # ---------------------------------------------------------------- stats and config
 
 
-@cli.command()
+def _stats_help() -> str:
+    from quizzer.figures import FIGURES
+
+    lines = "\n".join(f"  {k}: {v}" for k, v in FIGURES.items())
+    return (
+        "Your progress: what is due, how much you remember, what to practise.\n\n"
+        "\b\nFigures:\n" + lines + "\n\n\b\nExample:\n  quizzer stats\n"
+        "  quizzer stats --json"
+    )
+
+
+@cli.command(help=_stats_help())
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
-    """Your progress: cards by state, what is due, reviews and accuracy per family.
-
-    \b
-    Figures:
-      cards       active cards by FSRS state (new = never reviewed)
-      due_now     cards whose review is due now
-      reviews     scheduled reviews answered (all time / today)
-      practice    practice answers (quizzer quiz), all time
-      accuracy    share of right answers per family, reviews and practice, last 30 days
-    \b
-    Example:
-      quizzer stats
-      quizzer stats --json
-    """
-    from quizzer.stats import compute, render
+    from quizzer.stats import compute
+    from quizzer.stats_view import render
 
     figures = compute(_store(ctx))
     if as_json:
         click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
     else:
-        click.echo(render(figures))
+        render(figures, _lang(ctx))
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="Where to write the HTML file.",
+)
+@click.pass_context
+def report(ctx: click.Context, out: Path) -> None:
+    """Write a self-contained HTML progress report with charts (opens offline).
+
+    Charts: answers per day, true retention per week, accuracy per family, due forecast,
+    FSRS calibration (predicted recall vs actual, log loss, RMSE over bins), and the most
+    common mistakes. quizzer --lang zh report writes it in Chinese.
+
+    \b
+    Example:
+      quizzer report --out ~/quizzer-report.html
+    """
+    from quizzer.export.files import atomic_write
+    from quizzer.report import build
+
+    page = build(_store(ctx), _lang(ctx))
+    atomic_write(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    charts = page.count("class=chart")
+    click.echo(f"Wrote {out} ({charts} charts).")
 
 
 @cli.command()

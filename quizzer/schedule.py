@@ -75,6 +75,14 @@ def next_state(
     }
 
 
+def decay_and_factor() -> tuple[float, float]:
+    """FSRS's forgetting curve R(t, S) = (1 + FACTOR * t / S) ** DECAY, default parameters."""
+    import fsrs
+
+    decay = -fsrs.Scheduler().parameters[20]
+    return decay, 0.9 ** (1 / decay) - 1
+
+
 def retrievability(scheduler: Any, card_id: int, s: dict[str, Any], now: datetime) -> float | None:
     if s["state"] == NEW:
         return None

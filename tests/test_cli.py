@@ -253,11 +253,11 @@ def test_review_shows_concept_cards_self_graded(runner, db_path: Path):
 def test_stats_json(runner, db_path: Path):
     runner.invoke(cli, ["--db", str(db_path), "review", "--limit", "1"], input="s\n")
     data = json.loads(runner.invoke(cli, ["--db", str(db_path), "stats", "--json"]).output)
-    assert data["reviews"]["total"] == 1
+    assert data["answers"]["reviews"] == 1
     assert sum(data["cards"].values()) >= 15 + 10
     assert data["cards"]["learning"] == 1
     text = runner.invoke(cli, ["--db", str(db_path), "stats"]).output
-    assert "Reviews: 1 in all" in text
+    assert "Cards:" in text and "1 learning" in text
 
 
 def test_config_roundtrip(runner, db_path: Path):

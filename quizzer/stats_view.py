@@ -1,0 +1,142 @@
+"""`quizzer stats` in the terminal: the figures of quizzer.stats as rich tables, a 30-day
+forecast strip and a year heatmap. Plain text (no colour codes) when not on a terminal."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+SHADES = "·░▒▓█"
+
+WORDS = {
+    "en": {
+        "title": "Progress", "cards": "Cards", "new": "new", "learning": "learning",
+        "review": "review", "relearning": "relearning", "due": "Due", "now": "now",
+        "today": "by end of today", "on_day": "today", "overdue": "overdue",
+        "forecast": "Next 30 days",
+        "heatmap": "Answers per day, last 52 weeks", "streak": "Streak",
+        "current": "current", "longest": "longest", "days": "days", "time": "Time spent",
+        "minutes": "min", "all": "all", "7d": "7 days", "30d": "30 days",
+        "retention": "True retention (30 days)", "desired": "desired",
+        "no_retention": "no reviews of Review-state cards in the last 30 days yet",
+        "accuracy": "Accuracy, last 30 days", "family": "family", "topic": "topic",
+        "answered": "answered", "right": "right", "weakest": "Weakest skills",
+        "skill": "skill", "recall": "recall", "mistakes": "Mistakes behind wrong answers",
+        "mistake": "mistake", "count": "count", "share": "share of wrong",
+        "empty": "No answers yet: start with quizzer quiz or quizzer review.",
+        "help": "Every figure is defined in quizzer stats --help.",
+        "practice": "practise them: quizzer quiz --weakest",
+    },
+    "zh": {
+        "title": "学习进度", "cards": "卡片", "new": "新卡", "learning": "学习中",
+        "review": "复习中", "relearning": "重学中", "due": "到期", "now": "现在",
+        "today": "今天结束前", "on_day": "今天", "overdue": "已逾期", "forecast": "未来 30 天",
+        "heatmap": "最近 52 周每天的作答数", "streak": "连续学习",
+        "current": "当前", "longest": "最长", "days": "天", "time": "用时",
+        "minutes": "分钟", "all": "全部", "7d": "7 天", "30d": "30 天",
+        "retention": "真实记忆保持率（30 天）", "desired": "目标",
+        "no_retention": "最近 30 天还没有复习状态卡片的复习记录",
+        "accuracy": "正确率（最近 30 天）", "family": "题族", "topic": "主题",
+        "answered": "作答", "right": "答对", "weakest": "最薄弱的技能",
+        "skill": "技能", "recall": "回忆概率", "mistakes": "错误答案背后的常见错误",
+        "mistake": "错误类型", "count": "次数", "share": "占错误比例",
+        "empty": "还没有作答记录：先试试 quizzer quiz 或 quizzer review。",
+        "help": "每个数字的含义见 quizzer stats --help。",
+        "practice": "针对练习：quizzer quiz --weakest",
+    },
+}  # fmt: skip
+
+
+def strip(counts: list[int]) -> str:
+    """A row of block characters, one per day, scaled to the largest count."""
+    top = max(counts) if counts else 0
+    if top == 0:
+        return BLOCKS[1] * len(counts)
+    return "".join(BLOCKS[0 if c == 0 else 1 + round(7 * c / top)] for c in counts)
+
+
+def heatmap_rows(heat: list[dict[str, Any]], today: date) -> list[str]:
+    """Seven rows (Monday..Sunday) of 52 weekly columns, shaded by quartile of the busiest day."""
+    counts = {date.fromisoformat(h["date"]): h["answers"] for h in heat}
+    top = max(counts.values(), default=0)
+    start = today - timedelta(days=today.weekday() + 7 * 51)
+    rows = []
+    for wd in range(7):
+        cells = []
+        for week in range(52):
+            d = start + timedelta(days=7 * week + wd)
+            if d > today:
+                cells.append(" ")
+            else:
+                n = counts.get(d, 0)
+                cells.append(SHADES[0] if n == 0 else SHADES[min(4, 1 + (3 * n) // max(top, 1))])
+        rows.append("".join(cells))
+    return rows
+
+
+def pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.0f}%"
+
+
+def render(f: dict[str, Any], lang: str = "en", console: Any = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    w = WORDS[lang]
+    con = console or Console(highlight=False)
+    con.print(f"[bold]{w['title']}[/bold] — {f['generated_at'][:10]}")
+    c = f["cards"]
+    con.print(
+        f"{w['cards']}: {c['total']} — "
+        + ", ".join(f"{c[k]} {w[k]}" for k in ("new", "learning", "review", "relearning"))
+    )
+    d = f["due"]
+    con.print(f"{w['due']}: {d['now']} {w['now']} · {d['today']} {w['today']} · "
+              f"{d['overdue']} {w['overdue']}")  # fmt: skip
+    con.print(f"{w['forecast']}: [cyan]{strip([x['due'] for x in f['forecast']])}[/cyan] "
+              f"({sum(x['due'] for x in f['forecast'])})")  # fmt: skip
+    if f["answers"]["total"] == 0:
+        con.print(w["empty"])
+        con.print(f"[dim]{w['help']}[/dim]")
+        return
+    s, tm = f["streak"], f["time_spent_minutes"]
+    con.print(f"{w['streak']}: {s['current']} {w['days']} ({w['current']}), {s['longest']} "
+              f"{w['days']} ({w['longest']})")  # fmt: skip
+    spans = {"today": w["on_day"], "7d": w["7d"], "30d": w["30d"], "all": w["all"]}
+    con.print(f"{w['time']}: " + " · ".join(f"{tm[k]} {w['minutes']} ({v})"
+                                             for k, v in spans.items()))  # fmt: skip
+    r = f["retention"]
+    if r["true_30d"] is None:
+        con.print(f"{w['retention']}: {w['no_retention']} ({w['desired']} {pct(r['desired'])})")
+    else:
+        con.print(f"{w['retention']}: [bold]{pct(r['true_30d'])}[/bold] of "
+                  f"{r['reviews_counted']} · {w['desired']} {pct(r['desired'])}")  # fmt: skip
+    con.print(f"\n{w['heatmap']}:")
+    today = date.fromisoformat(f["forecast"][0]["date"])
+    for row in heatmap_rows(f["heatmap"], today):
+        con.print(f"  [green]{row}[/green]")
+    for key, label in (("by_family", "family"), ("by_topic", "topic")):
+        acc = f["accuracy_30d"][key]
+        if acc:
+            t = Table(title=f"{w['accuracy']} ({w[label]})", title_justify="left")
+            for col in (w[label], w["answered"], w["right"], "%"):
+                t.add_column(col, justify="left" if col == w[label] else "right")
+            for name, a in acc.items():
+                t.add_row(name, str(a["answered"]), str(a["right"]), pct(a["accuracy"]))
+            con.print(t)
+    if f["weakest_skills"]:
+        t = Table(title=w["weakest"], title_justify="left", caption=w["practice"])
+        for col in (w["skill"], w["answered"], "%", w["recall"]):
+            t.add_column(col)
+        for k in f["weakest_skills"]:
+            t.add_row(k["skill"], str(k["answered"]), pct(k["accuracy"]), pct(k["recall"]))
+        con.print(t)
+    if f["misconceptions"]:
+        t = Table(title=w["mistakes"], title_justify="left")
+        for col in (w["mistake"], w["count"], w["share"]):
+            t.add_column(col)
+        for m in f["misconceptions"]:
+            t.add_row(f"{m['family']}: {m['id']}", str(m["count"]), pct(m["share_of_wrong"]))
+        con.print(t)
+    con.print(f"[dim]{w['help']}[/dim]")
