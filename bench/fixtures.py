@@ -13,6 +13,9 @@ def _ts(dt: datetime) -> str:
     return dt.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
+MISTAKES = ["padding-once", "floor-vs-ceil", "rf-no-strides", "z-wrong-correction"]
+
+
 def build_review_db(path: Path, cards: int, reviews: int, seed: int = 1) -> str:
     """A learner's database of `cards` cards and `reviews` reviews: the real catalog (every
     skill due now, spare verified variants kept as a previous session leaves them), plus
@@ -70,26 +73,20 @@ def build_review_db(path: Path, cards: int, reviews: int, seed: int = 1) -> str:
             "last_review": None,
         }
     )
-    rows = []
-    for _ in range(reviews):
-        when = now - timedelta(days=rng.uniform(1, 365))
-        ok = rng.random() < 0.85
-        rows.append(
-            (
-                rng.choice(all_ids),
-                "review" if rng.random() < 0.8 else "practice",
-                _ts(when),
-                ok,
-                3 if ok else 1,
-                rng.randint(2000, 30000),
-                before,
-            )
+    for start in range(0, reviews, 100_000):  # in chunks, to keep the builder's memory flat
+        rows = []
+        for _ in range(min(100_000, reviews - start)):
+            when = now - timedelta(days=rng.uniform(1, 365))
+            ok = rng.random() < 0.85
+            mistake = None if ok or rng.random() < 0.5 else rng.choice(MISTAKES)
+            rows.append((rng.choice(all_ids), "review" if rng.random() < 0.8 else "practice",
+                         _ts(when), ok, 3 if ok else 1, rng.randint(2000, 30000), before(when),
+                         mistake))  # fmt: skip
+        con.executemany(
+            "INSERT INTO reviews (card_id, mode, reviewed_at, correct, skipped, rating, "
+            "duration_ms, state_before, misconception) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)",
+            rows,
         )
-    con.executemany(
-        "INSERT INTO reviews (card_id, mode, reviewed_at, correct, skipped, rating, duration_ms, "
-        "state_before) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
-        rows,
-    )
     con.commit()
     con.close()
     # the spares a previous session leaves behind

@@ -1,10 +1,12 @@
 """Benchmarks for the targets of the issues (figures, not pass/fail tests).
 
-    python bench/run.py [help|first-prompt|generation|export|all]
+    python bench/run.py [help|first-prompt|generation|export|progress|all]
 
 help          `quizzer --help` wall time vs `python -c "import click"`, side by side
 first-prompt  `quizzer review` on a database of 10,000 cards (and 100,000 reviews): time
               from process start to the first prompt, in a real pseudo-terminal
+progress      `quizzer stats` and `quizzer report` on 100,000 cards and 1,000,000 reviews:
+              wall time and peak memory
 export        `quizzer export anki` of ~1,000 generated notes vs genanki writing the same
               prepared notes (verification not timed), and the whole command's wall time
 generation    verified generation rate (generate + formula + torch check + comparison) vs a
@@ -191,6 +193,46 @@ def bench_export(variants: int = 67, runs: int = 5) -> dict:
     return {"ratio": mo / mb, "whole_s": whole}
 
 
+def _measured(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak memory (MB, max RSS) of one child process."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before) / 1024
+
+
+def bench_progress(cards: int = 100_000, reviews: int = 1_000_000, runs: int = 3) -> dict:
+    """`quizzer stats` and `quizzer report` on a big learner database (built once and kept
+    in bench/out/, which git ignores)."""
+    sys.path.insert(0, str(HERE))
+    from fixtures import build_review_db
+
+    out = HERE / "out"
+    out.mkdir(exist_ok=True)
+    db = out / f"progress-{cards}-{reviews}.sqlite3"
+    if not db.exists():
+        t = time.perf_counter()
+        info = build_review_db(db, cards=cards, reviews=reviews)
+        print(f"progress: built {info} in {time.perf_counter() - t:.0f} s")
+    results = {}
+    for name, args in (("stats", ["stats"]), ("stats --json", ["stats", "--json"]),
+                       ("report", ["report", "--out", str(out / "report.html")])):  # fmt: skip
+        measured = [_measured([*_quizzer(), "--db", str(db), *args]) for _ in range(runs)]
+        wall = statistics.median(m[0] for m in measured)
+        peak = max(m[1] for m in measured)
+        target = 2 if name.startswith("stats") else 10
+        print(
+            f"progress: quizzer {name} on {cards:,} cards / {reviews:,} reviews: median "
+            f"{wall:.2f} s (target <= {target} s), peak RSS {peak:.0f} MB (target <= 500 MB)"
+        )
+        results[name] = (wall, peak)
+    return results
+
+
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
     if what in ("help", "all"):
@@ -201,6 +243,8 @@ def main() -> None:
         bench_generation()
     if what in ("export", "all"):
         bench_export()
+    if what in ("progress", "all"):
+        bench_progress()
 
 
 if __name__ == "__main__":

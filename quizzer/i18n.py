@@ -95,6 +95,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Nothing scheduled yet: quizzer review introduces new cards each day.",
         "zh": "还没有安排复习：quizzer review 每天会引入新卡片。",
     },
+    "see_stats": {
+        "en": "Your progress, weakest skills and common mistakes: quizzer stats "
+        "(or quizzer report for charts).",
+        "zh": "学习进度、薄弱技能和常见错误：quizzer stats（图表版：quizzer report）。",
+    },
     "practice_note": {
         "en": "Practice leaves the schedule as it was; quizzer stats shows progress.",
         "zh": "练习不改变复习计划；用 quizzer stats 查看进度。",

@@ -306,6 +306,8 @@ class Session:
             self.io.say(t("nothing_scheduled", lang))
         if self.mode == "practice":
             self.io.say(t("practice_note", lang))
+        if s.answered:
+            self.io.say(t("see_stats", lang), "dim")
 
 
 def when(dt: datetime, now: datetime, lang: str = "en") -> str:
