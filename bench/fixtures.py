@@ -63,16 +63,14 @@ def build_review_db(path: Path, cards: int, reviews: int, seed: int = 1) -> str:
         ],
     )
     all_ids = skill_ids + ids
-    before = json.dumps(
-        {
-            "state": 2,
-            "step": None,
-            "stability": 5.0,
-            "difficulty": 5.0,
-            "due": None,
-            "last_review": None,
-        }
-    )
+
+    def before(when: datetime) -> str:
+        """A card in the Review state, last reviewed 1-30 days earlier."""
+        last = when - timedelta(days=rng.randint(1, 30))
+        return json.dumps({"state": 2, "step": None, "stability": rng.uniform(1, 60),
+                           "difficulty": 5.0, "due": when.isoformat(),
+                           "last_review": last.isoformat()})  # fmt: skip
+
     for start in range(0, reviews, 100_000):  # in chunks, to keep the builder's memory flat
         rows = []
         for _ in range(min(100_000, reviews - start)):
