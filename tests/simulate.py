@@ -36,14 +36,14 @@ class Learner:
                          "mode": mode, "mistake": mistake, "ms": ms, "state": state})  # fmt: skip
 
 
-def simulate(db: Path) -> Learner:
+def simulate(db: Path, now: datetime = NOW) -> Learner:
     store = Store(connect(str(db)))
     store.sync_catalog()
     who = Learner(store)
     for d in range(90, -1, -1):
         if d % 7 == 3 or d in (40, 41):  # a rest day every week, and a two-day break
             continue
-        day = NOW - timedelta(days=d, hours=2)
+        day = now - timedelta(days=d, hours=2)
         who.answer("conv-output", 1, d, day, correct=d % 2 == 0)
         who.answer("z-score", 2, d, day + timedelta(minutes=5), correct=d % 3 != 0,
                    mistake="z-wrong-correction" if d % 3 == 0 else None)  # fmt: skip

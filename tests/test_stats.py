@@ -154,6 +154,16 @@ def test_weakest_first(runner, learner: Learner, monkeypatch):
     assert os.environ.get("TZ")  # the tz fixture ran
 
 
+def test_quiz_weakest_drills_the_weakest_skill_first(runner, tmp_path: Path):
+    db = tmp_path / "recent.sqlite3"
+    simulate(db, now=datetime.now(UTC))
+    result = runner.invoke(cli, ["--db", str(db), "quiz", "--weakest", "-n", "2"], input="q\n")
+    assert result.exit_code == 0, result.output
+    assert "1/2 · hadamard-matmul · level 1 · practice" in result.output
+    fresh = runner.invoke(cli, ["--db", str(tmp_path / "new.sqlite3"), "quiz", "--weakest"])
+    assert fresh.exit_code == 1 and "no answers in the last 30 days" in fresh.output
+
+
 def test_help_defines_every_figure(runner):
     from quizzer.figures import FIGURES
 
