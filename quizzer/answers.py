@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from quizzer.errors import AnswerFormatError
+from quizzer.errors import AnswerFormatError, UnknownFamily
 from quizzer.question import Misconception, Question
 
 MAX_LEN = 500
@@ -256,8 +256,21 @@ def _parse_number(text: str, q: Question) -> float:
     return evaluate(text)
 
 
+def _aliases(q: Question) -> dict[str, str]:
+    """Accepted spellings -> the expected one: q.extra["aliases"], plus those the question's
+    generator derives from q (Generator.answer_aliases, e.g. Chinese category names)."""
+    from quizzer import generators  # lazy: quizzer.generators imports this module
+
+    table = q.extra.get("aliases", {})
+    try:
+        table = {**table, **generators.get(q.generator).answer_aliases(q)}
+    except UnknownFamily:
+        pass
+    return {_label(k): v for k, v in table.items()}
+
+
 def _parse_choice(text: str, q: Question) -> str:
-    aliases = {_label(k): v for k, v in q.extra.get("aliases", {}).items()}
+    aliases = _aliases(q)
     key = _label(text)
     for c in q.choices:
         if key == _label(c):
@@ -278,7 +291,8 @@ def _parse_labels(text: str, q: Question) -> list[str]:
     parts = [p.strip().strip("'\"") for p in parts if p.strip()]
     if not parts or not all(_LABEL.fullmatch(p) and re.search(r"\w", p) for p in parts):
         raise ValueError(text)
-    return parts
+    aliases = _aliases(q)
+    return [aliases.get(_label(p), p) for p in parts]
 
 
 _PARSERS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -179,3 +180,45 @@ def test_grading(drawn: dict[int, list[Question]]) -> None:
             for m in q.misconceptions:
                 g = grade(q, fmt(m.value))
                 assert not g.correct and g.misconception == m
+
+
+# ---------------------------------------------------------------- Chinese
+
+NUMBER = re.compile(r"\d+")
+
+
+def test_chinese_text_has_the_english_numbers(drawn: dict[int, list[Question]]) -> None:
+    """zh() rebuilds the text from the question alone, with the same numbers in the same order."""
+    gen = get(FAMILY)
+    for level in LEVELS:
+        for q in drawn[level][::5]:
+            zh = gen.zh(q)
+            for key in ("prompt", "answer", "solution"):
+                assert NUMBER.findall(zh[key]) == NUMBER.findall(getattr(q, key)), (q.seed, key)
+
+
+def test_chinese_text_of_known_questions() -> None:
+    gen = get(FAMILY)
+    zh = gen.zh(_q(build_params("MaxPool2d", [1, 1, 4, 4], 3, None, 1), "height"))
+    assert zh["prompt"] == (
+        "层 nn.MaxPool2d(kernel_size=3, padding=1) 接收形状为 (1, 1, 4, 4) 的输入。\n"
+        "未写出的参数取 torch 的默认值：stride 未指定（stride=None），dilation=1，"
+        "ceil_mode=False。\n输出的高度（height）是多少？回答一个整数。"
+    )
+    assert zh["answer"] == "2"
+    assert "stride 为 None，因此默认等于 kernel_size = 3。" in zh["solution"]
+    assert zh["solution"].endswith("池化保持 1 个通道不变。\n输出形状：(1, 1, 2, 2)；高度 = 2。")
+    ceil = gen.zh(_q(build_params("AvgPool1d", [2, 3, 5], 2, 2, 1, ceil_mode=True)))
+    assert "（ceil_mode=True：用 ceil 代替 floor）" in ceil["solution"]
+    assert "即落在右侧填充中，因此 torch 丢弃它：L = 3" in ceil["solution"]
+    params = build_params("Conv2d", [1, 3, 32, 32], 5, 1, 2, out_channels=16)
+    pad = gen.zh(_q(params | {"output_shape": [1, 16, 32, 32]}, "padding", 2))
+    assert (
+        "哪个 padding 值能保持空间尺寸 32×32 不变，即输出形状为 (1, 16, 32, 32)？" in pad["prompt"]
+    )
+    assert pad["solution"].startswith(
+        "步幅为 1 时：out = n + 2·padding − 1·(5 − 1)。对 H：32 = 32 + 2·padding − 4 → "
+        "2·padding = 4 → padding = 2。\n逐个维度验证："
+    )
+    assert set(gen.explanations_zh) == set(gen.explanations)
+    assert (gen.topic_zh, gen.title_zh.startswith("Conv/MaxPool/AvgPool")) == ("卷积", True)

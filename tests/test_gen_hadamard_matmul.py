@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -252,3 +253,54 @@ def test_grading(drawn: dict[int, list[Question]]) -> None:
             for m in q.misconceptions:
                 g = grade(q, _typed(q, m.value))
                 assert not g.correct and g.misconception == m
+
+
+# ---------------------------------------------------------------- Chinese
+
+
+def test_chinese_text() -> None:
+    gen = get(FAMILY)
+    zh = gen.zh(_q(A, B, "mul", difficulty=1))
+    assert zh["prompt"].splitlines()[:3] == [
+        "a = [[1, 2], [3, 4]]   （形状 (2, 2)）",
+        "b = [[5, 6], [7, 8]]   （形状 (2, 2)）",
+        "两者都是 int64 类型的 torch 张量。考虑 a * b（torch.mul：逐元素乘积，即哈达玛积，"
+        "支持广播）。",
+    ]
+    assert zh["answer"] == "[[5, 12], [21, 32]]"
+    assert "  c[1][0] = 3 * 7 = 21" in zh["solution"]
+    assert zh["solution"].endswith("a * b = [[5, 12], [21, 32]]。\n答案：[[5, 12], [21, 32]]。")
+    zh = gen.zh(_q(A, B, "matmul", difficulty=1))
+    assert "torch.matmul：矩阵乘法" in zh["prompt"] and "c[0][0] = 1*5 + 2*7 = 19" in zh["solution"]
+    zh = gen.zh(_q(M23, M23, "matmul"))
+    assert zh["answer"] == "报错（error）"
+    assert (
+        "内侧尺寸（a 的列数 = 3，b 的行数 = 2）不相等，所以 torch 报错：无定义。" in zh["solution"]
+    )
+    assert "error（或“报错”）" in zh["prompt"]
+    zh = gen.zh(_q([1, 2], [3, 4], "matmul", "shape", 3))
+    assert zh["answer"] == "()" and "结果的形状为 ()（标量）。" in zh["solution"]
+    assert "一维的 a 当作一行" in zh["solution"] and "一维的 b 当作一列" in zh["solution"]
+    q = _q(M23, [[1, 2, 3]], "mul", "defined", 3)
+    zh = gen.zh(q)
+    assert zh["answer"] == "是（yes）" and "回答 yes 或 no（或 是/否）" in zh["prompt"]
+    assert "每一对都匹配；大小为 1（或缺失）的维度被重复（广播）：(2, 3)。" in zh["solution"]
+    assert (
+        grade(q, "是").correct and gen.zh(_q(M23, M23, "matmul", "defined"))["answer"] == "否（no）"
+    )
+    assert (gen.topic_zh, set(gen.explanations_zh)) == ("张量", set(gen.explanations))
+
+
+def test_chinese_text_has_the_english_numbers(drawn: dict[int, list[Question]]) -> None:
+    """The same operands, entries and answer as the English text (the solution differs
+    only where English writes 1-d for 一维)."""
+    gen = get(FAMILY)
+    number = re.compile(r"\d+")
+    for level in LEVELS:
+        for q in drawn[level][::10]:
+            zh = gen.zh(q)
+            assert number.findall(zh["prompt"]) == number.findall(q.prompt), q.seed
+            en_solution = q.solution.replace("1-d", "")
+            assert number.findall(zh["solution"]) == number.findall(en_solution), q.seed
+            if q.ask != "defined":
+                assert zh["answer"] == q.answer or q.expected is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quizzer.answers import grade, same_value
+from quizzer.answers import grade, parse, same_value
 from quizzer.generators import draft, get
 from quizzer.generators import one_hot as oh
 from quizzer.question import Question
@@ -166,3 +166,88 @@ def test_catalog() -> None:
         assert all(" " not in c and c for c in f["categories"] + [f["name"]])
     assert len({f["name"] for f in oh.CATALOG}) == len(oh.CATALOG)
     assert any(f["ordered"] for f in oh.CATALOG) and not all(f["ordered"] for f in oh.CATALOG)
+
+
+# ---------------------------------------------------------------- Chinese
+
+
+def _as_english(q: Question, text: str) -> list[str]:
+    """A typed Chinese decode answer mapped through the generator's aliases (what grading
+    does once quizzer.answers consults Generator.answer_aliases)."""
+    aliases = get(FAMILY).answer_aliases(q)
+    return [aliases.get(label, label) for label in parse(q, text)]
+
+
+def test_chinese_text_of_the_notes_example() -> None:
+    gen = get(FAMILY)
+    zh = gen.zh(_build(STUDENTS, ["male", "year-1", "school-2"], "encode"))
+    assert (
+        "特征：\n  性别：男、女\n  年级：初一、初二、初三\n  学校：一中、二中、三中、四中\n"
+        in zh["prompt"]
+    )
+    assert "样本：性别 = 男，年级 = 初一，学校 = 二中\n" in zh["prompt"]
+    assert zh["answer"] == "[1, 0 | 1, 0, 0 | 0, 1, 0, 0]"
+    assert zh["solution"].splitlines() == [
+        "性别 = 男：2 个类别中的第 1 个 -> [1, 0]",
+        "年级 = 初一：3 个类别中的第 1 个 -> [1, 0, 0]",
+        "学校 = 二中：4 个类别中的第 2 个 -> [0, 1, 0, 0]",
+        "拼接：[1, 0 | 1, 0, 0 | 0, 1, 0, 0]",
+    ]
+    q = _build(STUDENTS, ["female", "year-2", "school-1"], "decode")
+    zh = gen.zh(q)
+    assert "向量：[0, 1 | 0, 1, 0 | 1, 0, 0, 0]" in zh["prompt"]
+    assert zh["answer"] == "女，初二，一中"
+    assert zh["solution"].splitlines()[1] == "年级：第 3-5 位 = [0, 1, 0]，1 在第 2 位 -> 初二"
+    for text in (
+        "女，初二，一中",
+        "女, 初二, 一中",
+        "女、初二、一中",
+        "女 初二 一中",
+        "女, year-2, 一中",
+    ):
+        assert _as_english(q, text) == q.expected, text
+    assert grade(q, "female, year-2, school-1").correct  # English still works
+    assert gen.answer_aliases(q)["一中"] == "school-1"
+
+
+def test_chinese_text_of_the_other_asks() -> None:
+    gen = get(FAMILY)
+    color = {"name": "color", "categories": ["red", "green", "blue"], "ordered": False}
+    c = _build([color], None, "encoding", 3)
+    zh = gen.zh(c)
+    assert zh["prompt"].startswith("特征“颜色”的取值为：红、绿、蓝。\n")
+    assert zh["answer"] == "one-hot（独热编码）"
+    assert zh["solution"].splitlines()[1:] == [
+        "独热编码：红=[1, 0, 0], 绿=[0, 1, 0], 蓝=[0, 0, 1]",
+        "序数编码：红=1, 绿=2, 蓝=3",
+    ]
+    assert grade(c, "独热编码").correct
+    assert gen.answer_aliases(c)["序数编码"] == "ordinal"
+    # not the catalog's categories: the Chinese feature name, the categories as given
+    notes = {"name": "size", "categories": ["X", "XL", "XXL"], "ordered": True}
+    zh = gen.zh(_build([notes], ["XL"], "ordinal", 3))
+    assert zh["prompt"].startswith("有序特征“尺码”的取值依次为：X、XL、XXL。\n")
+    assert (
+        zh["solution"]
+        == "编码：{'X': 1, 'XL': 2, 'XXL': 3}；“XL”在列表中排第 2 位，所以它的编码是 2。"
+    )
+    rating = {"name": "rating", "categories": ["low", "medium", "high"], "ordered": True}
+    assert "“高”的编码是多少？" in gen.zh(_build([rating], ["high"], "ordinal", 3))["prompt"]
+    n = gen.zh(_build(STUDENTS, ["male", "year-1", "school-1"], "length", 3))
+    assert n["answer"] == "9" and n["solution"].startswith(
+        "每个特征的每个类别各占一位：2 + 3 + 4 = 9。"
+    )
+
+
+def test_chinese_answers_match_the_english_ones(drawn: dict[int, list[Question]]) -> None:
+    gen = get(FAMILY)
+    for qs in drawn.values():
+        for q in qs[::4]:
+            zh = gen.zh(q)
+            if q.ask == "decode":
+                assert _as_english(q, zh["answer"]) == q.expected, q.seed
+            elif q.ask == "encoding":
+                assert zh["answer"].startswith(q.answer) and grade(q, q.answer).correct
+            else:
+                assert zh["answer"] == q.answer, q.seed
+    assert (gen.topic_zh, set(gen.explanations_zh)) == ("编码", set(gen.explanations))

@@ -164,3 +164,40 @@ def test_grading(drawn: dict[int, list[Question]]) -> None:
             for m in q.misconceptions:
                 g = grade(q, str(m.value))
                 assert not g.correct and g.misconception == m
+
+
+# ---------------------------------------------------------------- Chinese
+
+
+def test_chinese_text() -> None:
+    gen = get(FAMILY)
+    zh = gen.zh(_q(ALEXNET))
+    assert zh["answer"] == "51"
+    assert "  2. MaxPool2d(kernel_size=3, stride=2)\n" in zh["prompt"]
+    assert "无填充" in zh["prompt"] and "感受野" in zh["prompt"]
+    assert zh["solution"].splitlines()[3:] == [
+        "  1. Conv2d(kernel_size=11, stride=4, dilation=1): RF = 1 + (11 - 1) * 1 * 1 = 11；"
+        "然后 S = 1 * 4 = 4",
+        "  2. MaxPool2d(kernel_size=3, stride=2): RF = 11 + (3 - 1) * 1 * 4 = 19；"
+        "然后 S = 4 * 2 = 8",
+        "  3. Conv2d(kernel_size=5, stride=1, dilation=1): RF = 19 + (5 - 1) * 1 * 8 = 51",
+        "感受野是 51 × 51 个输入像素：答案为 51。",
+    ]
+    strided_last = gen.zh(_q([conv(3), conv(3, 2)]))["solution"]
+    assert "最后一层自身的步幅不会改变其输出单元的感受野。" in strided_last
+    # the English steps, line by line, with the same numbers
+    q = _q(DILATED)
+    en_steps = [line.split(": RF")[1].split(";")[0] for line in q.solution.splitlines()[3:-1]]
+    zh_steps = [
+        line.split(": RF")[1].split("；")[0] for line in gen.zh(q)["solution"].splitlines()[3:-1]
+    ]
+    assert (
+        en_steps
+        == zh_steps
+        == [
+            " = 1 + (3 - 1) * 1 * 1 = 3",
+            " = 3 + (3 - 1) * 2 * 1 = 7",
+            " = 7 + (3 - 1) * 4 * 1 = 15",
+        ]
+    )
+    assert (gen.topic_zh, set(gen.explanations_zh)) == ("感受野", set(gen.explanations))

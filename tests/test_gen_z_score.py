@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 
 import pytest
@@ -138,3 +139,34 @@ def test_misconceptions(drawn: dict[int, list[Question]]) -> None:
                 assert not same_value(m.value, q.expected, q.tolerance)
                 seen.add(m.id)
     assert seen == set(explanations)
+
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def test_chinese_text(drawn: dict[int, list[Question]]) -> None:
+    gen = get(FAMILY)
+    zh = gen.zh(_build([1, 2, 3, 4, 5], 2, 0))
+    assert zh["answer"] == "-0.7071（精确值为 -sqrt(2)/2）"
+    assert zh["prompt"] == (
+        "数据：1, 2, 3, 4, 5（n = 5）\n计算 x = 2 的 z 分数：z = (x - mu) / sigma，其中 mu 是数据"
+        "的均值，sigma 是总体标准差（平方偏差之和除以 n，同 torch.std(correction=0)）。\n"
+        "z 的误差需在 ±0.01 以内；也接受精确形式，例如 3*sqrt(5)/10。"
+    )
+    assert zh["solution"].splitlines() == [
+        "均值 mu = (1 + 2 + 3 + 4 + 5) / 5 = 3",
+        "平方偏差：4, 1, 0, 1, 4；总和 = 10",
+        "sigma^2 = 10 / 5 = 2，sigma = 1.4142（精确值为 sqrt(2)）",
+        "z = (2 - 3) / sqrt(2) = -0.7071（精确值为 -sqrt(2)/2）",
+    ]
+    s = gen.zh(_build([2, 4, 4, 6], 9, 1, "std"))
+    assert "样本标准差" in s["prompt"] and "n - 1" in s["prompt"]
+    assert "（x 是一个新值，不在数据中）" in gen.zh(_build([2, 4, 4, 6], 9, 1))["prompt"]
+    assert gen.zh(_build([1, 2, 4], None, None, "mean"))["answer"] == "2.3333（精确值为 7/3）"
+    # the same numbers as the English text, in the same order, for every kind of question
+    for level in (1, 2, 3):
+        for q in drawn[level][::10]:
+            zh = gen.zh(q)
+            for key in ("prompt", "answer", "solution"):
+                assert NUMBER.findall(zh[key]) == NUMBER.findall(getattr(q, key)), (q.seed, key)
+    assert (gen.topic_zh, set(gen.explanations_zh)) == ("归一化", set(gen.explanations))

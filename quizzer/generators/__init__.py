@@ -49,6 +49,11 @@ class Generator:
         generate(); Chinese only when it is shown, so generation stays fast."""
         raise NotImplementedError
 
+    def answer_aliases(self, q: Question) -> dict[str, str]:
+        """Other accepted spellings of q's answer -> the expected spelling, on top of
+        q.extra["aliases"] (e.g. Chinese category names); computed when grading, not stored."""
+        return {}
+
     def question(self, difficulty: int, **fields: Any) -> Question:
         """Build a Question of this family; seed and attempt are filled in by `draw`."""
         tags = (

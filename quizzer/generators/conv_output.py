@@ -24,14 +24,17 @@ from quizzer.generators._conv import (
     spatial_dims,
     valid,
 )
+from quizzer.question import Question
 
 FAMILY = "conv-output"
 DIM_ASKS = {"height": -2, "width": -1, "length": -1}
 MISSING_ASKS = ("padding", "kernel_size")
 FORMULA = "out = floor((n + 2·padding − dilation·(kernel_size − 1) − 1) / stride) + 1"
+CEIL_NOTE = " (ceil instead of floor: ceil_mode=True)"
+ASK_ZH = {"height": "高度", "width": "宽度", "length": "长度"}
 
 
-# ---------------------------------------------------------------- text
+# ---------------------------------------------------------------- text (English and Chinese)
 
 
 def fmt(value: Any) -> str:
@@ -53,33 +56,50 @@ def layer_call(params: dict[str, Any], var: str | None = None) -> str:
     return f"nn.{layer}({', '.join(parts)})"
 
 
-def defaults_note(params: dict[str, Any], var: str | None) -> str:
+def defaults_note(params: dict[str, Any], var: str | None, lang: str = "en") -> str:
+    zh = lang == "zh"
     shown = layer_call(params, var)
     left = []
     for arg in layer_args(params["layer"]):
         if arg in DEFAULTS and arg != var and f"{arg}=" not in shown:
             if params[arg] is None:
-                left.append("stride is left at its default (stride=None)")
+                left.append(
+                    "stride 未指定（stride=None）"
+                    if zh
+                    else "stride is left at its default (stride=None)"
+                )
             else:
                 left.append(f"{arg}={fmt(params[arg])}")
-    return "Arguments not shown are at torch's defaults: " + ", ".join(left) + "." if left else ""
+    if not left:
+        return ""
+    if zh:
+        return "未写出的参数取 torch 的默认值：" + "，".join(left) + "。"
+    return "Arguments not shown are at torch's defaults: " + ", ".join(left) + "."
 
 
 def dim_names(layer: str) -> list[str]:
     return ["H", "W"] if spatial_dims(layer) == 2 else ["L"]
 
 
-def dim_solution(params: dict[str, Any]) -> list[str]:
-    lines = [
-        FORMULA + (" (ceil instead of floor: ceil_mode=True)" if params.get("ceil_mode") else "")
-    ]
-    if params["layer"].startswith("AvgPool"):
-        lines.append("AvgPool has no dilation argument: dilation = 1.")
-    if params.get("stride", 1) is None:
-        lines.append(
-            f"stride is None, so it defaults to kernel_size = {fmt(params['kernel_size'])}."
-        )
+def dim_solution(params: dict[str, Any], lang: str = "en") -> list[str]:
+    zh = lang == "zh"
     ceil = bool(params.get("ceil_mode"))
+    lines = [FORMULA]
+    if ceil:
+        lines[0] += "（ceil_mode=True：用 ceil 代替 floor）" if zh else CEIL_NOTE
+    if params["layer"].startswith("AvgPool"):
+        lines.append(
+            "AvgPool 没有 dilation 参数：dilation = 1。"
+            if zh
+            else "AvgPool has no dilation argument: dilation = 1."
+        )
+    if params.get("stride", 1) is None:
+        k = fmt(params["kernel_size"])
+        lines.append(
+            f"stride 为 None，因此默认等于 kernel_size = {k}。"
+            if zh
+            else f"stride is None, so it defaults to kernel_size = {k}."
+        )
     for name, (n, k, s, p, d) in zip(dim_names(params["layer"]), dim_args(params), strict=True):
         num = n + 2 * p - d * (k - 1) - 1
         raw = conv_out(n, k, s, p, d, ceil, last_window_rule=False)
@@ -87,15 +107,112 @@ def dim_solution(params: dict[str, Any]) -> list[str]:
         expr = f"{rnd}(({n} + 2·{p} − {d}·({k} − 1) − 1) / {s}) + 1"
         lines.append(f"{name}: {expr} = {rnd}({num}/{s}) + 1 = {raw}")
         if ceil:
-            start = (raw - 1) * s
-            if start >= n + p:
-                lines.append(
-                    f"   the last window would start at ({raw} − 1)·{s} = {start} ≥ n + padding"
-                    f" = {n + p}, i.e. in the right padding, so torch drops it: {name} = {raw - 1}"
-                )
-            else:
-                lines.append(f"   last window starts at {start} < n + padding = {n + p}: kept")
+            lines.append(_last_window(name, raw, s, n + p, lang))
     return lines
+
+
+def _last_window(name: str, raw: int, s: int, end: int, lang: str) -> str:
+    """With ceil_mode: whether the last window starts in the right padding (then dropped)."""
+    start = (raw - 1) * s
+    if start < end:
+        if lang == "zh":
+            return f"   最后一个窗口从 {start} < n + padding = {end} 开始：保留"
+        return f"   last window starts at {start} < n + padding = {end}: kept"
+    if lang == "zh":
+        return (
+            f"   最后一个窗口将从 ({raw} − 1)·{s} = {start} ≥ n + padding = {end} 开始，"
+            f"即落在右侧填充中，因此 torch 丢弃它：{name} = {raw - 1}"
+        )
+    return (
+        f"   the last window would start at ({raw} − 1)·{s} = {start} ≥ n + padding"
+        f" = {end}, i.e. in the right padding, so torch drops it: {name} = {raw - 1}"
+    )
+
+
+def _missing_step(params: dict[str, Any], ask: str, target: list[int], lang: str) -> str:
+    """How the missing padding or kernel_size follows from the first spatial dimension."""
+    n, k, s, p, d = dim_args(params)[0]
+    name = dim_names(params["layer"])[0]
+    if ask == "padding":
+        eq = f"out = n + 2·padding − {d}·({k} − 1)"
+        calc = (
+            f"{target[2]} = {n} + 2·padding − {d * (k - 1)} → 2·padding ="
+            f" {target[2] - n + d * (k - 1)} → padding = {p}"
+        )
+    else:
+        eq = f"out = n + 2·{p} − {d}·(kernel_size − 1)"
+        calc = (
+            f"{d}·(kernel_size − 1) = {n} + {2 * p} − {target[2]} ="
+            f" {n + 2 * p - target[2]} → kernel_size − 1 = {k - 1} → kernel_size = {k}"
+        )
+    if lang == "zh":
+        return f"步幅为 1 时：{eq}。对 {name}：{calc}。"
+    return f"With stride 1: {eq}. For {name}: {calc}."
+
+
+def texts(params: dict[str, Any], ask: str, shape: list[int], lang: str) -> tuple[str, str]:
+    """The prompt and the solution of a question in lang ("en" or "zh")."""
+    zh = lang == "zh"
+    layer = params["layer"]
+    var = ask if ask in MISSING_ASKS else None
+    call, in_shape = layer_call(params, var), fmt(params["input_shape"])
+    if zh:
+        head = f"层 {call} 接收形状为 {in_shape} 的输入。"
+    else:
+        head = f"A layer {call} receives an input of shape {in_shape}."
+    note = defaults_note(params, var, lang)
+    lines = dim_solution(params, lang)
+    if var:
+        target = params["output_shape"]
+        size, out = "×".join(str(v) for v in target[2:]), fmt(target)
+        keeps = target[2:] == params["input_shape"][2:]
+        if zh:
+            if keeps:
+                question = f"哪个 {ask} 值能保持空间尺寸 {size} 不变，即输出形状为 {out}？"
+            else:
+                question = f"哪个 {ask} 值使输出的空间尺寸为 {size}，即输出形状为 {out}？"
+            if ask == "padding":
+                question += "（padding 是一个整数，每一侧都加这么多。）"
+            question += "回答一个整数。"
+            check, unique = "逐个维度验证：", "其他取值都得不到这个形状。"
+        else:
+            what = "padding (one int, added on every side)" if ask == "padding" else "kernel_size"
+            if keeps:
+                question = f"Which {what} keeps the spatial size {size}, i.e. gives shape"
+            else:
+                question = f"Which {what} gives an output of spatial size {size}, i.e. shape"
+            question += f" {out}? Answer a whole number."
+            check, unique = "Check, every dimension:", "No other value gives this shape."
+        lines = [_missing_step(params, ask, target, lang), check, *lines, unique]
+    else:
+        example = "(N, C, H, W)" if spatial_dims(layer) == 2 else "(N, C, L)"
+        batch, c_in = params["input_shape"][:2]
+        c_out = params["out_channels"] if is_conv(layer) else c_in
+        value = "" if ask == "shape" else str(shape[DIM_ASKS[ask]])
+        if zh:
+            if ask == "shape":
+                question = f"输出形状是什么？回答完整形状，例如 {example}。"
+            else:
+                question = f"输出的{ASK_ZH[ask]}（{ask}）是多少？回答一个整数。"
+            chan = f"out_channels = {c_out}" if is_conv(layer) else f"池化保持 {c_in} 个通道不变"
+            lines.append(f"批大小 {batch} 不变；通道数：{chan}。")
+            lines.append(
+                f"输出形状：{fmt(shape)}" + (f"；{ASK_ZH[ask]} = {value}。" if value else "。")
+            )
+        else:
+            if ask == "shape":
+                question = f"What is the output shape? Answer the full shape, e.g. {example}."
+            else:
+                question = f"What is the output {ask}? Answer a whole number."
+            chan = (
+                f"out_channels = {c_out}"
+                if is_conv(layer)
+                else f"pooling keeps the {c_in} channels"
+            )
+            lines.append(f"Batch size {batch} is unchanged; channels: {chan}.")
+            lines.append(f"Output shape: {fmt(shape)}" + (f"; {ask} = {value}." if value else ""))
+    prompt = "\n".join(x for x in (head, note, question) if x)
+    return prompt, "\n".join(lines)
 
 
 # ---------------------------------------------------------------- building a question
@@ -133,57 +250,17 @@ def _misconceptions(params: dict[str, Any], ask: str) -> list[tuple[str, Any]]:
 
 def make_question(gen: Generator, params: dict[str, Any], ask: str, difficulty: int) -> Any:
     """The Question for fully drawn params (for missing asks, params hold the answer value)."""
-    layer = params["layer"]
     shape = output_shape(params)
-    head = f"A layer {layer_call(params, ask if ask in MISSING_ASKS else None)} receives an input"
-    head += f" of shape {fmt(params['input_shape'])}."
-    note = defaults_note(params, ask if ask in MISSING_ASKS else None)
-    lines = dim_solution(params)
     if ask in MISSING_ASKS:
-        target = params["output_shape"]
-        assert target == shape
+        assert params["output_shape"] == shape
         expected: Any = params[ask]
-        size = "×".join(str(v) for v in target[2:])
-        what = "padding (one int, added on every side)" if ask == "padding" else "kernel_size"
-        if target[2:] == params["input_shape"][2:]:
-            question = f"Which {what} keeps the spatial size {size}, i.e. gives shape"
-        else:
-            question = f"Which {what} gives an output of spatial size {size}, i.e. shape"
-        question += f" {fmt(target)}? Answer a whole number."
-        n, k, s, p, d = dim_args(params)[0]
-        if ask == "padding":
-            step = (
-                f"With stride 1: out = n + 2·padding − {d}·({k} − 1). For {dim_names(layer)[0]}:"
-                f" {target[2]} = {n} + 2·padding − {d * (k - 1)} → 2·padding ="
-                f" {target[2] - n + d * (k - 1)} → padding = {p}."
-            )
-        else:
-            step = (
-                f"With stride 1: out = n + 2·{p} − {d}·(kernel_size − 1). For"
-                f" {dim_names(layer)[0]}: {d}·(kernel_size − 1) = {n} + {2 * p} − {target[2]} ="
-                f" {n + 2 * p - target[2]} → kernel_size − 1 = {k - 1} → kernel_size = {k}."
-            )
-        lines = [step, "Check, every dimension:", *lines, "No other value gives this shape."]
         kind, answer = "int", str(expected)
+    elif ask == "shape":
+        expected, kind, answer = shape, "shape", fmt(shape)
     else:
-        if ask == "shape":
-            question = "What is the output shape? Answer the full shape, e.g. "
-            question += "(N, C, H, W)." if spatial_dims(layer) == 2 else "(N, C, L)."
-            expected, kind, answer = shape, "shape", fmt(shape)
-        else:
-            question = f"What is the output {ask}? Answer a whole number."
-            expected, kind, answer = shape[DIM_ASKS[ask]], "int", str(shape[DIM_ASKS[ask]])
-        c_in = params["input_shape"][1]
-        chan = (
-            f"channels: out_channels = {params['out_channels']}"
-            if is_conv(layer)
-            else f"channels: pooling keeps the {c_in} channels"
-        )
-        lines.append(f"Batch size {params['input_shape'][0]} is unchanged; {chan}.")
-        lines.append(
-            f"Output shape: {fmt(shape)}" + ("" if ask == "shape" else f"; {ask} = {answer}.")
-        )
-    prompt = "\n".join(x for x in (head, note, question) if x)
+        expected = shape[DIM_ASKS[ask]]
+        kind, answer = "int", str(expected)
+    prompt, solution = texts(params, ask, shape, "en")
     return gen.question(
         difficulty,
         params=params,
@@ -193,7 +270,7 @@ def make_question(gen: Generator, params: dict[str, Any], ask: str, difficulty: 
         expected=expected,
         result=shape,
         answer=answer,
-        solution="\n".join(lines),
+        solution=solution,
         misconceptions=_misconceptions(params, ask),
     )
 
@@ -372,6 +449,25 @@ class ConvOutput(Generator):
         "ceil-last-window": "With ceil_mode=True torch drops a last window that would start in "
         "the right padding, i.e. when (out − 1)·stride ≥ n + padding.",
     }
+
+    topic_zh = "卷积"
+    title_zh = "Conv/MaxPool/AvgPool 1d/2d 层的输出形状（以及求缺失的 padding 或卷积核大小）"
+    explanations_zh = {
+        "padding-once": "torch 的 padding=p 在每一侧各加 p 行/列，所以输入增大 2p，而不是 p。",
+        "notes-total-padding": "笔记里的公式按两侧合计的填充行数计算；torch 的 padding 参数是每一侧"
+        "的填充量，只有合计的一半。",
+        "floor-vs-ceil": "除以步幅后向下取整（floor）；只有 ceil_mode=True 的池化层才向上取整。",
+        "dilation-ignored": "膨胀为 d 时，大小为 k 的卷积核覆盖 d·(k − 1) + 1 个输入位置，"
+        "而不是 k 个。",
+        "pool-stride-1": "池化层的步幅默认等于 kernel_size，而不是 1。",
+        "no-plus-one": "公式最后要 + 1：第一个窗口位置也要算上。",
+        "ceil-last-window": "ceil_mode=True 时，如果最后一个窗口会从右侧填充中开始，即 "
+        "(out − 1)·stride ≥ n + padding，torch 会丢弃这个窗口。",
+    }
+
+    def zh(self, q: Question) -> dict[str, str]:
+        prompt, solution = texts(q.params, q.ask, q.result, "zh")
+        return {"prompt": prompt, "answer": q.answer, "solution": solution}
 
     def generate(self, rng: random.Random, difficulty: int) -> Any:
         draw = {1: _level1, 2: _level2, 3: _level3}[difficulty]

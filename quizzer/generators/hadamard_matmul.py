@@ -207,68 +207,103 @@ def draw_params(rng: random.Random, difficulty: int) -> tuple[Any, Any, str, str
     return a, b, op, rng.choice(asks)
 
 
-# ---------------------------------------------------------------- text
+# ---------------------------------------------------------------- text (English and Chinese)
+
+ERROR = {"en": "error", "zh": "报错（error）"}
+YES_NO_ZH = {"yes": "是（yes）", "no": "否（no）"}
+OPERATION = {
+    "en": {
+        "mul": "a * b (torch.mul: the elementwise, Hadamard product, with broadcasting)",
+        "matmul": "a @ b (torch.matmul: the matrix product)",
+    },
+    "zh": {
+        "mul": "a * b（torch.mul：逐元素乘积，即哈达玛积，支持广播）",
+        "matmul": "a @ b（torch.matmul：矩阵乘法）",
+    },
+}
 
 
 def fmt_shape(shape: Any) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
-def fmt_value(value: Any) -> str:
-    return "error" if value is None else str(value)
+def fmt_value(value: Any, lang: str = "en") -> str:
+    return ERROR[lang] if value is None else str(value)
 
 
-def fmt_answer(ask: str, value: Any) -> str:
+def fmt_answer(ask: str, value: Any, lang: str = "en") -> str:
     if ask == "shape" and value is not None:
         return fmt_shape(value)
-    return fmt_value(value)
+    if ask == "defined" and lang == "zh":
+        return YES_NO_ZH[value]
+    return fmt_value(value, lang)
 
 
-def _operation(op: str) -> str:
-    if op == "mul":
-        return "a * b (torch.mul: the elementwise, Hadamard product, with broadcasting)"
-    return "a @ b (torch.matmul: the matrix product)"
-
-
-def prompt_text(a: Any, b: Any, op: str, ask: str) -> str:
+def prompt_text(a: Any, b: Any, op: str, ask: str, lang: str = "en") -> str:
+    sa, sb, expr = fmt_shape(shape_of(a)), fmt_shape(shape_of(b)), OPS[op]
+    if lang == "zh":
+        head = (
+            f"a = {a}   （形状 {sa}）\nb = {b}   （形状 {sb}）\n"
+            f"两者都是 int64 类型的 torch 张量。考虑 {OPERATION[lang][op]}。\n"
+        )
+        if ask == "result":
+            return head + (
+                f"{expr} 的结果是什么？回答完整的矩阵，例如 [[1, 2], [3, 4]] 或 1 2; 3 4；"
+                "如果 torch 报错，回答 error（或“报错”）。"
+            )
+        if ask == "shape":
+            return head + (
+                f"{expr} 的形状是什么？按 (2, 3)、(3,) 这样的格式回答，标量回答 ()；"
+                "如果 torch 报错，回答 error（或“报错”）。"
+            )
+        return head + f"{expr} 有定义吗，即 torch 能否不报错地算出它？回答 yes 或 no（或 是/否）。"
     head = (
-        f"a = {a}   (shape {fmt_shape(shape_of(a))})\n"
-        f"b = {b}   (shape {fmt_shape(shape_of(b))})\n"
-        "Both are int64 torch tensors. Consider " + _operation(op) + ".\n"
+        f"a = {a}   (shape {sa})\n"
+        f"b = {b}   (shape {sb})\n"
+        "Both are int64 torch tensors. Consider " + OPERATION[lang][op] + ".\n"
     )
     if ask == "result":
         return head + (
-            f"What is {OPS[op]}? Answer the full matrix, e.g. [[1, 2], [3, 4]] or 1 2; 3 4, "
+            f"What is {expr}? Answer the full matrix, e.g. [[1, 2], [3, 4]] or 1 2; 3 4, "
             "or 'error' if torch raises an error."
         )
     if ask == "shape":
         return head + (
-            f"What is the shape of {OPS[op]}? Answer like (2, 3), (3,) or () for a scalar, "
+            f"What is the shape of {expr}? Answer like (2, 3), (3,) or () for a scalar, "
             "or 'error' if torch raises an error."
         )
     return (
-        head
-        + f"Is {OPS[op]} defined, i.e. does torch compute it without an error? Answer yes or no."
+        head + f"Is {expr} defined, i.e. does torch compute it without an error? Answer yes or no."
     )
 
 
-def _mul_steps(a: Any, b: Any, value: Any) -> list[str]:
+MUL_TEXT = {
+    "en": (
+        "a * b multiplies matching entries. Shapes {sa} and {sb}, aligned from the right: each "
+        "pair of sizes must be equal or contain a 1 (a missing size counts as 1).",
+        "Some pair differs and neither is 1, so torch raises an error: undefined.",
+        "Every pair fits; size-1 (or missing) dimensions are repeated: {out}.",
+        "The shapes are equal, so the result has shape {out}.",
+    ),
+    "zh": (
+        "a * b 把对应位置的元素相乘。形状 {sa} 和 {sb} 从右对齐：每一对尺寸必须相等，或者其中"
+        "一个为 1（缺失的维度按 1 计）。",
+        "有一对尺寸不相等且都不为 1，所以 torch 报错：无定义。",
+        "每一对都匹配；大小为 1（或缺失）的维度被重复（广播）：{out}。",
+        "两个形状相同，所以结果的形状为 {out}。",
+    ),
+}
+
+
+def _mul_steps(a: Any, b: Any, value: Any, lang: str) -> list[str]:
     sa, sb = shape_of(a), shape_of(b)
-    lines = [
-        f"a * b multiplies matching entries. Shapes {fmt_shape(sa)} and {fmt_shape(sb)}, "
-        "aligned from the right: each pair of sizes must be equal or contain a 1 "
-        "(a missing size counts as 1)."
-    ]
+    head, error, broadcast, same = MUL_TEXT[lang]
+    lines = [head.format(sa=fmt_shape(sa), sb=fmt_shape(sb))]
     if value is None:
-        lines.append("Some pair differs and neither is 1, so torch raises an error: undefined.")
+        lines.append(error)
         return lines
     out = shape_of(value)
-    if sa != sb:
-        lines.append(
-            f"Every pair fits; size-1 (or missing) dimensions are repeated: {fmt_shape(out)}."
-        )
-    else:
-        lines.append(f"The shapes are equal, so the result has shape {fmt_shape(out)}.")
+    lines.append((broadcast if sa != sb else same).format(out=fmt_shape(out)))
     for i, (ra, rb) in enumerate(zip(expand(a, out), expand(b, out), strict=True)):
         row_index = f"[{i}]" if len(out) == 2 else ""
         for j, (x, y) in enumerate(zip(ra, rb, strict=True)):
@@ -276,27 +311,46 @@ def _mul_steps(a: Any, b: Any, value: Any) -> list[str]:
     return lines
 
 
-def _matmul_steps(a: Any, b: Any, value: Any) -> list[str]:
+MATMUL_TEXT = {
+    "en": (
+        "a @ b: a has shape {sa}, b has shape {sb}.",
+        "A 1-d a acts as a single row (its dimension is dropped from the result).",
+        "A 1-d b acts as a single column (its dimension is dropped from the result).",
+        ("columns of a", "length of a", "rows of b", "length of b"),
+        "The inner sizes ({wa} = {na}, {wb} = {nb}) differ, so torch raises an error: undefined.",
+        "The inner sizes match ({wa} = {wb} = {na}) and disappear; the result has shape {out}"
+        "{scalar}. Each entry is a row of a dotted with a column of b:",
+        " (a scalar)",
+    ),
+    "zh": (
+        "a @ b：a 的形状为 {sa}，b 的形状为 {sb}。",
+        "一维的 a 当作一行（结果中去掉这一维）。",
+        "一维的 b 当作一列（结果中去掉这一维）。",
+        ("a 的列数", "a 的长度", "b 的行数", "b 的长度"),
+        "内侧尺寸（{wa} = {na}，{wb} = {nb}）不相等，所以 torch 报错：无定义。",
+        "内侧尺寸相等（{wa} = {wb} = {na}），相乘后消失；结果的形状为 {out}{scalar}。"
+        "每个元素是 a 的一行与 b 的一列的点积：",
+        "（标量）",
+    ),
+}
+
+
+def _matmul_steps(a: Any, b: Any, value: Any, lang: str) -> list[str]:
     sa, sb = shape_of(a), shape_of(b)
-    lines = [f"a @ b: a has shape {fmt_shape(sa)}, b has shape {fmt_shape(sb)}."]
+    head, row_a, col_b, what, error, inner, scalar = MATMUL_TEXT[lang]
+    lines = [head.format(sa=fmt_shape(sa), sb=fmt_shape(sb))]
     if len(sa) == 1:
-        lines.append("A 1-d a acts as a single row (its dimension is dropped from the result).")
+        lines.append(row_a)
     if len(sb) == 1:
-        lines.append("A 1-d b acts as a single column (its dimension is dropped from the result).")
-    inner_a, inner_b = sa[-1], sb[0]
-    what_a = "columns of a" if len(sa) == 2 else "length of a"
-    what_b = "rows of b" if len(sb) == 2 else "length of b"
+        lines.append(col_b)
+    wa = what[0] if len(sa) == 2 else what[1]
+    wb = what[2] if len(sb) == 2 else what[3]
     if value is None:
-        lines.append(
-            f"The inner sizes ({what_a} = {inner_a}, {what_b} = {inner_b}) differ, "
-            "so torch raises an error: undefined."
-        )
+        lines.append(error.format(wa=wa, na=sa[-1], wb=wb, nb=sb[0]))
         return lines
     out = shape_of(value)
     lines.append(
-        f"The inner sizes match ({what_a} = {what_b} = {inner_a}) and disappear; the result "
-        f"has shape {fmt_shape(out)}{' (a scalar)' if not out else ''}. "
-        "Each entry is a row of a dotted with a column of b:"
+        inner.format(wa=wa, wb=wb, na=sa[-1], out=fmt_shape(out), scalar="" if out else scalar)
     )
     rows = a if len(sa) == 2 else [a]
     cols = b if len(sb) == 2 else [[v] for v in b]
@@ -315,10 +369,14 @@ def _n(x: int) -> str:
     return f"({x})" if x < 0 else str(x)
 
 
-def solution_text(a: Any, b: Any, op: str, ask: str, value: Any) -> str:
-    lines = _mul_steps(a, b, value) if op == "mul" else _matmul_steps(a, b, value)
-    lines.append(f"{OPS[op]} = {fmt_value(value)}.")
-    lines.append(f"Answer: {fmt_answer(ask, answer_of(ask, value))}.")
+def solution_text(a: Any, b: Any, op: str, ask: str, value: Any, lang: str = "en") -> str:
+    steps = _mul_steps if op == "mul" else _matmul_steps
+    lines = steps(a, b, value, lang)
+    answer = fmt_answer(ask, answer_of(ask, value), lang)
+    if lang == "zh":
+        lines += [f"{OPS[op]} = {fmt_value(value, lang)}。", f"答案：{answer}。"]
+    else:
+        lines += [f"{OPS[op]} = {fmt_value(value)}.", f"Answer: {answer}."]
     return "\n".join(lines)
 
 
@@ -368,6 +426,29 @@ class HadamardMatmul(Generator):
             "(m, n) @ (n, p) gives (m, p)."
         ),
     }
+
+    topic_zh = "张量"
+    title_zh = "逐元素（哈达玛）乘积 a * b（含广播）与矩阵乘法 a @ b 的区别"
+    explanations_zh = {
+        "mul-as-matmul": "a * b 是逐元素乘积（哈达玛积），不是矩阵乘法 a @ b。",
+        "matmul-as-mul": "a @ b 是矩阵乘法（a 的行与 b 的列做点积），不是逐元素的 a * b。",
+        "matmul-transposed": "矩阵乘法不满足交换律：a @ b 取 a 的行和 b 的列，不等于 b @ a。",
+        "mul-no-broadcast": (
+            "a * b 会广播：从右对齐的尺寸可以不同，只要其中一个为 1（或缺失），这一维就会被重复。"
+        ),
+        "shape-inner": "(m, n) @ (n, p) 中共同的内侧尺寸 n 会消失；结果保留外侧尺寸：(m, p)。",
+        "shape-as-a": (
+            "结果并不简单地沿用 a 的形状：a * b 取广播后的形状，(m, n) @ (n, p) 得到 (m, p)。"
+        ),
+    }
+
+    def zh(self, q: Question) -> dict[str, str]:
+        a, b, op = q.params["a"], q.params["b"], q.params["op"]
+        return {
+            "prompt": prompt_text(a, b, op, q.ask, "zh"),
+            "answer": fmt_answer(q.ask, q.expected, "zh"),
+            "solution": solution_text(a, b, op, q.ask, q.result, "zh"),
+        }
 
     def generate(self, rng: random.Random, difficulty: int) -> Question:
         a, b, op, ask = draw_params(rng, difficulty)

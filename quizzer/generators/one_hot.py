@@ -127,7 +127,28 @@ def both_encodings(categories: list[str]) -> dict[str, Any]:
     }
 
 
-# ---------------------------------------------------------------- text
+# ---------------------------------------------------------------- text (English and Chinese)
+
+
+def localize(
+    features: Features, sample: list[str] | None, lang: str
+) -> tuple[Features, list[str] | None]:
+    """Features and sample with the catalog's Chinese names (zh); unchanged for en."""
+    if lang != "zh":
+        return features, sample
+    shown: Features = []
+    for f in features:
+        entry = BY_NAME.get(f["name"], {})
+        same = entry.get("categories") == f["categories"]
+        cats = entry["categories_zh"] if same else f["categories"]
+        shown.append({**f, "name": entry.get("zh", f["name"]), "categories": cats})
+    if sample is None:
+        return shown, None
+    values = [
+        z["categories"][f["categories"].index(v)]
+        for f, z, v in zip(features, shown, sample, strict=True)
+    ]
+    return shown, values
 
 
 def grouped(features: Features, vector: list[int]) -> str:
@@ -144,19 +165,179 @@ def flat(vector: list[int]) -> str:
     return "[" + ", ".join(map(str, vector)) + "]"
 
 
-def feature_lines(features: Features) -> str:
+def feature_lines(features: Features, lang: str = "en") -> str:
+    if lang == "zh":
+        return "\n".join(f"  {f['name']}：{'、'.join(f['categories'])}" for f in features)
     return "\n".join(f"  {f['name']}: {', '.join(f['categories'])}" for f in features)
 
 
-def sample_text(features: Features, sample: list[str]) -> str:
-    return ", ".join(f"{f['name']} = {v}" for f, v in zip(features, sample, strict=True))
+def sample_text(features: Features, sample: list[str], lang: str = "en") -> str:
+    sep = "，" if lang == "zh" else ", "
+    return sep.join(f"{f['name']} = {v}" for f, v in zip(features, sample, strict=True))
 
 
-RULE = (
-    "Each feature becomes a block with one bit per category (in the order listed), the bit of "
-    "the sample's category set to 1; the blocks are concatenated in the order the features "
-    "are listed."
-)
+RULE = {
+    "en": (
+        "Each feature becomes a block with one bit per category (in the order listed), the bit "
+        "of the sample's category set to 1; the blocks are concatenated in the order the "
+        "features are listed."
+    ),
+    "zh": (
+        "每个特征对应一个块，每个类别占一位（按列出的顺序），样本所属类别的那一位为 1；"
+        "各个块按特征列出的顺序拼接起来。"
+    ),
+}
+CHOICE_ZH = {"one-hot": "one-hot（独热编码）", "ordinal": "ordinal（序数编码）"}
+Texts = tuple[str, str, str]  # prompt, answer, solution
+
+
+def _encode_text(
+    features: Features, sample: list[str], vector: list[int], level: int, lang: str
+) -> Texts:
+    zh, rule, lines = lang == "zh", RULE[lang], feature_lines(features, lang)
+    shown = sample_text(features, sample, lang)
+    if zh:
+        prompt = (
+            f"对一个样本做独热编码。{rule}\n特征：\n{lines}\n样本：{shown}\n"
+            "回答完整的 0/1 向量，例如 [0, 1, 0, 1, 0]（块之间的 | 可写可不写）。"
+        )
+    else:
+        prompt = (
+            f"One-hot encode a sample. {rule}\nFeatures:\n{lines}\nSample: {shown}\n"
+            "Answer the whole vector of 0s and 1s, e.g. [0, 1, 0, 1, 0] "
+            "(| between blocks is optional)."
+        )
+    steps = []
+    for f, v in zip(features, sample, strict=True):
+        i, n = f["categories"].index(v) + 1, len(f["categories"])
+        bits = flat(encode([f], [v]) or [])
+        if zh:
+            steps.append(f"{f['name']} = {v}：{n} 个类别中的第 {i} 个 -> {bits}")
+        else:
+            steps.append(f"{f['name']} = {v}: category {i} of {n} -> {bits}")
+    whole = grouped(features, vector)
+    steps.append(f"拼接：{whole}" if zh else f"Concatenated: {whole}")
+    return prompt, whole, "\n".join(steps)
+
+
+def _decode_text(
+    features: Features, sample: list[str], vector: list[int], level: int, lang: str
+) -> Texts:
+    zh, rule, lines = lang == "zh", RULE[lang], feature_lines(features, lang)
+    shown = grouped(features, vector) if level < 3 else flat(vector)
+    if zh:
+        prompt = (
+            f"一个样本经过了独热编码。{rule}\n特征：\n{lines}\n向量：{shown}\n"
+            "这个样本在每个特征上分别是哪个类别？按特征的顺序回答类别名，用逗号分隔。"
+        )
+    else:
+        prompt = (
+            f"A sample was one-hot encoded. {rule}\nFeatures:\n{lines}\nVector: {shown}\n"
+            "Which category does the sample have for each feature? Answer the categories in "
+            "feature order, separated by commas."
+        )
+    steps, start = [], 0
+    for f in features:
+        n = len(f["categories"])
+        block = vector[start : start + n]
+        i = block.index(1)
+        if zh:
+            steps.append(
+                f"{f['name']}：第 {start + 1}-{start + n} 位 = {flat(block)}，1 在第 {i + 1} 位"
+                f" -> {f['categories'][i]}"
+            )
+        else:
+            steps.append(
+                f"{f['name']}: bits {start + 1}-{start + n} = {flat(block)}, the 1 is at "
+                f"position {i + 1} -> {f['categories'][i]}"
+            )
+        start += n
+    labels = decode(features, vector) or []
+    return prompt, ("，" if zh else ", ").join(labels), "\n".join(steps)
+
+
+def _length_text(
+    features: Features, sample: list[str], vector: list[int], level: int, lang: str
+) -> Texts:
+    rule, lines, shown = (
+        RULE[lang],
+        feature_lines(features, lang),
+        sample_text(features, sample, lang),
+    )
+    n = vector_length(features)
+    sizes = " + ".join(str(len(f["categories"])) for f in features)
+    whole = grouped(features, vector)
+    if lang == "zh":
+        prompt = (
+            f"样本（{shown}）经过独热编码。{rule}\n特征：\n{lines}\n"
+            "拼接后的向量一共有多少个元素？回答一个整数。"
+        )
+        solution = f"每个特征的每个类别各占一位：{sizes} = {n}。\n向量：{whole}"
+    else:
+        prompt = (
+            f"The sample ({shown}) is one-hot encoded. {rule}\nFeatures:\n{lines}\n"
+            "How many entries does the concatenated vector have? Answer a whole number."
+        )
+        solution = f"One bit per category of every feature: {sizes} = {n}.\nThe vector: {whole}"
+    return prompt, str(n), solution
+
+
+def _encoding_text(feat: dict[str, Any], lang: str) -> Texts:
+    ordered, cats, name = bool(feat["ordered"]), feat["categories"], feat["name"]
+    choice = choose_encoding(ordered)
+    enc = both_encodings(cats)
+    onehots = ", ".join(f"{c}={flat(v)}" for c, v in zip(cats, enc["one-hot"], strict=True))
+    codes = ", ".join(f"{c}={v}" for c, v in zip(cats, enc["ordinal"], strict=True))
+    if lang == "zh":
+        prompt = (
+            f"特征“{name}”的取值为：{'、'.join(cats)}。\n哪种编码适合它：独热编码（每个类别一个"
+            " 0/1 位）还是序数编码（整数编码 1, 2, 3, ...）？回答 one-hot 或 ordinal"
+            "（也可以写 独热编码 或 序号编码）。"
+        )
+        why = (
+            "有自然的先后顺序，序数编码能保留这个顺序"
+            if ordered
+            else "没有自然的先后顺序，独热编码可以避免凭空引入顺序"
+        )
+        solution = (
+            f"“{name}”的取值{why}：{CHOICE_ZH[choice]}。\n独热编码：{onehots}\n序数编码：{codes}"
+        )
+        return prompt, CHOICE_ZH[choice], solution
+    prompt = (
+        f"The feature {name} takes the values: {', '.join(cats)}.\n"
+        "Which encoding fits it: one-hot (one 0/1 bit per category) or ordinal "
+        "(integer codes 1, 2, 3, ...)? Answer one-hot or ordinal."
+    )
+    why = (
+        "have a natural order, so ordinal codes keep it"
+        if ordered
+        else "have no natural order, so one-hot avoids inventing one"
+    )
+    solution = f"The values of {name} {why}: {choice}.\nOne-hot: {onehots}\nOrdinal: {codes}"
+    return prompt, choice, solution
+
+
+def _ordinal_text(feat: dict[str, Any], value: str, lang: str) -> Texts:
+    cats, name = feat["categories"], feat["name"]
+    code = ordinal_code(cats, value)
+    codes = dict(zip(cats, both_encodings(cats)["ordinal"], strict=True))
+    if lang == "zh":
+        prompt = (
+            f"有序特征“{name}”的取值依次为：{'、'.join(cats)}。\n按这个顺序从 1 开始编号，"
+            "得到序数编码，例如 {X: 1, XL: 2, XXL: 3}。" + f"“{value}”的编码是多少？回答一个整数。"
+        )
+        solution = f"编码：{codes}；“{value}”在列表中排第 {code} 位，所以它的编码是 {code}。"
+    else:
+        prompt = (
+            f"The ordered feature {name} takes the values: {', '.join(cats)} (in "
+            "order).\nIt gets ordinal codes numbered from 1 in that order, like "
+            "{X: 1, XL: 2, XXL: 3}. What is the code of " + f"{value}? Answer a whole number."
+        )
+        solution = f"Codes: {codes}; {value} is number {code} in the list, so its code is {code}."
+    return prompt, str(code), solution
+
+
+TEXTS = {"encode": _encode_text, "decode": _decode_text, "length": _length_text}
 
 
 @register
@@ -197,6 +378,53 @@ class OneHot(Generator):
             "Each feature contributes one bit per category, not a single entry."
         ),
     }
+
+    topic_zh = "编码"
+    title_zh = "类别特征的独热编码与解码；独热编码与序数编码的选择"
+    explanations_zh = {
+        "one-hot-zero-based-index": (
+            "独热编码为每个特征写一个 0/1 块，1 放在该类别的位置上（第一个类别 = 第一位），"
+            "不是写类别的序号，也不能错开一位。"
+        ),
+        "one-hot-reversed": "各位按类别列出的顺序排列：第一个类别是块中最左边的一位，不是最右边。",
+        "one-hot-feature-order": "各特征的块按特征列出的顺序拼接。",
+        "ordinal-for-unordered": (
+            "这些类别没有自然的顺序，整数编码会凭空引入一个顺序；独热编码让它们彼此距离相等。"
+        ),
+        "one-hot-for-ordered": (
+            "这些类别有自然的顺序，序数编码（1, 2, 3, ...）能保留它，独热编码则会丢掉它。"
+        ),
+        "ordinal-zero-based": "这里的序数编码从 1 开始（X: 1, XL: 2, XXL: 3），而不是从 0 开始。",
+        "one-hot-length-product": "各块是拼接起来的，所以长度相加；相乘算的是所有可能组合的个数。",
+        "one-hot-length-features": "每个特征的每个类别各占一位，而不是每个特征只占一个元素。",
+    }
+
+    def zh(self, q: Question) -> dict[str, str]:
+        features, sample = localize(q.params["features"], q.params["sample"], "zh")
+        if q.ask == "encoding":
+            texts = _encoding_text(features[0], "zh")
+        elif q.ask == "ordinal":
+            assert sample is not None
+            texts = _ordinal_text(features[0], sample[0], "zh")
+        else:
+            assert sample is not None
+            texts = TEXTS[q.ask](features, sample, q.result, q.difficulty, "zh")
+        return _texts(*texts)
+
+    def answer_aliases(self, q: Question) -> dict[str, str]:
+        """Accepted spellings -> the expected one, beyond q.extra (which must not change: it is
+        part of the question's JSON): the Chinese category names of q's features, so a decode
+        answer may be typed in Chinese, and the standard term 序数编码. Grading uses it once
+        quizzer.answers consults Generator.answer_aliases (proposed to the lead)."""
+        if q.ask == "encoding":
+            return {"序数编码": "ordinal", "序数": "ordinal"}
+        shown, _ = localize(q.params["features"], None, "zh")
+        return {
+            z: c
+            for f, s in zip(q.params["features"], shown, strict=True)
+            for z, c in zip(s["categories"], f["categories"], strict=True)
+            if z != c
+        }
 
     def generate(self, rng: random.Random, difficulty: int) -> Question:
         if difficulty == 1:
@@ -242,27 +470,17 @@ class OneHot(Generator):
         return self.question(difficulty, params=params, **fields)
 
 
+def _texts(prompt: str, answer: str, solution: str) -> dict[str, str]:
+    return {"prompt": prompt, "answer": answer, "solution": solution}
+
+
 def _encode(features: Features, sample: list[str], vector: list[int], level: int) -> dict[str, Any]:
-    prompt = (
-        f"One-hot encode a sample. {RULE}\nFeatures:\n{feature_lines(features)}\n"
-        f"Sample: {sample_text(features, sample)}\n"
-        "Answer the whole vector of 0s and 1s, e.g. [0, 1, 0, 1, 0] "
-        "(| between blocks is optional)."
-    )
-    steps = [
-        f"{f['name']} = {v}: category {f['categories'].index(v) + 1} of "
-        f"{len(f['categories'])} -> {flat(encode([f], [v]) or [])}"
-        for f, v in zip(features, sample, strict=True)
-    ]
-    solution = "\n".join(steps) + f"\nConcatenated: {grouped(features, vector)}"
     return dict(
         ask="encode",
-        prompt=prompt,
         kind="vector",
         expected=vector,
         result=vector,
-        answer=grouped(features, vector),
-        solution=solution,
+        **_texts(*_encode_text(features, sample, vector, level, "en")),
         misconceptions=[
             ("one-hot-zero-based-index", encode(features, sample, as_index=True)),
             ("one-hot-zero-based-index", encode(features, sample, shift=1)),
@@ -273,31 +491,12 @@ def _encode(features: Features, sample: list[str], vector: list[int], level: int
 
 
 def _decode(features: Features, sample: list[str], vector: list[int], level: int) -> dict[str, Any]:
-    shown = grouped(features, vector) if level < 3 else flat(vector)
-    labels = decode(features, vector)
-    prompt = (
-        f"A sample was one-hot encoded. {RULE}\nFeatures:\n{feature_lines(features)}\n"
-        f"Vector: {shown}\n"
-        "Which category does the sample have for each feature? Answer the categories in "
-        "feature order, separated by commas."
-    )
-    steps, start = [], 0
-    for f in features:
-        n = len(f["categories"])
-        block = vector[start : start + n]
-        steps.append(
-            f"{f['name']}: bits {start + 1}-{start + n} = {flat(block)}, the 1 is at "
-            f"position {block.index(1) + 1} -> {f['categories'][block.index(1)]}"
-        )
-        start += n
     return dict(
         ask="decode",
-        prompt=prompt,
         kind="labels",
-        expected=labels,
+        expected=decode(features, vector),
         result=vector,
-        answer=", ".join(labels or []),
-        solution="\n".join(steps),
+        **_texts(*_decode_text(features, sample, vector, level, "en")),
         misconceptions=[
             ("one-hot-zero-based-index", decode(features, vector, shift=-1)),
             ("one-hot-reversed", decode(features, vector, reverse_bits=True)),
@@ -308,24 +507,12 @@ def _decode(features: Features, sample: list[str], vector: list[int], level: int
 
 def _length(features: Features, sample: list[str], vector: list[int], level: int) -> dict[str, Any]:
     n = vector_length(features)
-    prompt = (
-        f"The sample ({sample_text(features, sample)}) is one-hot encoded. {RULE}\n"
-        f"Features:\n{feature_lines(features)}\n"
-        "How many entries does the concatenated vector have? Answer a whole number."
-    )
-    sizes = " + ".join(str(len(f["categories"])) for f in features)
-    solution = (
-        f"One bit per category of every feature: {sizes} = {n}.\n"
-        f"The vector: {grouped(features, vector)}"
-    )
     return dict(
         ask="length",
-        prompt=prompt,
         kind="int",
         expected=n,
         result=vector,
-        answer=str(n),
-        solution=solution,
+        **_texts(*_length_text(features, sample, vector, level, "en")),
         misconceptions=[
             ("one-hot-length-product", vector_length(features, product=True)),
             ("one-hot-length-features", vector_length(features, count=True)),
@@ -336,32 +523,13 @@ def _length(features: Features, sample: list[str], vector: list[int], level: int
 def _encoding(feat: dict[str, Any]) -> dict[str, Any]:
     ordered = bool(feat["ordered"])
     choice = choose_encoding(ordered)
-    cats = feat["categories"]
-    prompt = (
-        f"The feature {feat['name']} takes the values: {', '.join(cats)}.\n"
-        "Which encoding fits it: one-hot (one 0/1 bit per category) or ordinal "
-        "(integer codes 1, 2, 3, ...)? Answer one-hot or ordinal."
-    )
-    why = (
-        "have a natural order, so ordinal codes keep it"
-        if ordered
-        else "have no natural order, so one-hot avoids inventing one"
-    )
-    enc = both_encodings(cats)
-    onehots = ", ".join(f"{c}={flat(v)}" for c, v in zip(cats, enc["one-hot"], strict=True))
-    codes = ", ".join(f"{c}={v}" for c, v in zip(cats, enc["ordinal"], strict=True))
-    solution = (
-        f"The values of {feat['name']} {why}: {choice}.\nOne-hot: {onehots}\nOrdinal: {codes}"
-    )
     wrong = "one-hot-for-ordered" if ordered else "ordinal-for-unordered"
     return dict(
         ask="encoding",
-        prompt=prompt,
         kind="choice",
         expected=choice,
-        result=enc,
-        answer=choice,
-        solution=solution,
+        result=both_encodings(feat["categories"]),
+        **_texts(*_encoding_text(feat, "en")),
         choices=CHOICES,
         extra={"aliases": ALIASES},
         misconceptions=[(wrong, choose_encoding(ordered, flipped=True))],
@@ -371,20 +539,11 @@ def _encoding(feat: dict[str, Any]) -> dict[str, Any]:
 def _ordinal(feat: dict[str, Any], value: str) -> dict[str, Any]:
     cats = feat["categories"]
     code = ordinal_code(cats, value)
-    codes = dict(zip(cats, both_encodings(cats)["ordinal"], strict=True))
-    prompt = (
-        f"The ordered feature {feat['name']} takes the values: {', '.join(cats)} (in "
-        "order).\nIt gets ordinal codes numbered from 1 in that order, like "
-        "{X: 1, XL: 2, XXL: 3}. What is the code of " + f"{value}? Answer a whole number."
-    )
-    solution = f"Codes: {codes}; {value} is number {code} in the list, so its code is {code}."
     return dict(
         ask="ordinal",
-        prompt=prompt,
         kind="int",
         expected=code,
-        result=codes,
-        answer=str(code),
-        solution=solution,
+        result=dict(zip(cats, both_encodings(cats)["ordinal"], strict=True)),
+        **_texts(*_ordinal_text(feat, value, "en")),
         misconceptions=[("ordinal-zero-based", ordinal_code(cats, value, zero_based=True))],
     )

@@ -118,24 +118,67 @@ def draw_layers(rng: random.Random, difficulty: int) -> list[Layer]:
             return layers
 
 
-def solution_text(layers: list[Layer]) -> str:
-    lines = [
-        "Walk from the input to the output. RF starts at 1 pixel; S (the jump) is the product",
-        "of the strides of all EARLIER layers, i.e. how many input pixels apart two neighbouring",
-        "units of this layer's input are; it starts at 1. Each layer adds (k - 1) * d * S:",
-    ]
+SOLUTION_HEAD = {
+    "en": (
+        "Walk from the input to the output. RF starts at 1 pixel; S (the jump) is the product\n"
+        "of the strides of all EARLIER layers, i.e. how many input pixels apart two neighbouring\n"
+        "units of this layer's input are; it starts at 1. Each layer adds (k - 1) * d * S:"
+    ),
+    "zh": (
+        "从输入走到输出。RF（感受野）从 1 个像素开始；S（跳距）是所有【之前】各层步幅的\n"
+        "乘积，即本层输入中相邻两个单元在输入图像上相隔多少像素，S 从 1 开始。\n"
+        "每一层增加 (k - 1) * d * S："
+    ),
+}
+PROMPT = {
+    "en": (
+        "A 2-d image goes through this stack of layers (square kernels, no padding; "
+        "pooling layers have dilation 1):\n{listing}\n"
+        "One output unit of the last layer sees a square region of the input image: its "
+        "receptive field. How wide is that region, in input pixels? Count the full span, "
+        "including pixels skipped over by dilation. Answer one integer, e.g. 7 for a "
+        "7 x 7 region."
+    ),
+    "zh": (
+        "一幅二维图像依次通过下面这些层（方形卷积核，无填充；池化层的膨胀为 1）：\n{listing}\n"
+        "最后一层的一个输出单元能看到输入图像上的一个方形区域，即它的感受野。这个区域有多宽"
+        "（以输入像素计）？请按完整跨度计算，包括因膨胀而跳过的像素。回答一个整数，例如 "
+        "7 × 7 的区域回答 7。"
+    ),
+}
+
+
+def prompt_text(layers: list[Layer], lang: str = "en") -> str:
+    listing = "\n".join(f"  {i}. {layer_text(x)}" for i, x in enumerate(layers, 1))
+    return PROMPT[lang].format(listing=listing)
+
+
+def solution_text(layers: list[Layer], lang: str = "en") -> str:
+    zh = lang == "zh"
+    lines = [SOLUTION_HEAD[lang]]
     rf, jump = 1, 1
     for i, layer in enumerate(layers, 1):
         k, s, d = layer["kernel_size"], layer["stride"], layer["dilation"]
         new = rf + (k - 1) * d * jump
         step = f"  {i}. {layer_text(layer)}: RF = {rf} + ({k} - 1) * {d} * {jump} = {new}"
         if i < len(layers):
-            step += f"; then S = {jump} * {s} = {jump * s}"
+            step += (
+                f"；然后 S = {jump} * {s} = {jump * s}"
+                if zh
+                else f"; then S = {jump} * {s} = {jump * s}"
+            )
         lines.append(step)
         rf, jump = new, jump * s
     if layers[-1]["stride"] > 1:
-        lines.append("The last layer's own stride does not change its units' receptive field.")
-    lines.append(f"The receptive field is {rf} x {rf} input pixels: answer {rf}.")
+        lines.append(
+            "最后一层自身的步幅不会改变其输出单元的感受野。"
+            if zh
+            else "The last layer's own stride does not change its units' receptive field."
+        )
+    if zh:
+        lines.append(f"感受野是 {rf} × {rf} 个输入像素：答案为 {rf}。")
+    else:
+        lines.append(f"The receptive field is {rf} x {rf} input pixels: answer {rf}.")
     return "\n".join(lines)
 
 
@@ -166,22 +209,42 @@ class ReceptiveField(Generator):
         ),
     }
 
+    topic_zh = "感受野"
+    title_zh = "卷积层 / 池化层堆叠的感受野（步幅、膨胀）"
+    explanations_zh = {
+        "rf-no-strides": (
+            "每一层的 (k - 1) * d 都要乘以之前各层步幅的乘积：经过步幅之后，相邻一个单元在输入上"
+            "跨越好几个像素。"
+        ),
+        "rf-dilation-ignored": (
+            "膨胀后的卷积核覆盖 (k - 1) * d + 1 个像素，所以每一层增加 (k - 1) * d * S，"
+            "而不是 (k - 1) * S。"
+        ),
+        "rf-own-stride": (
+            "一层自身的步幅只拉开它的输出单元之间的距离；放大其卷积核的跳距 S_i 只是之前各层"
+            "步幅的乘积。"
+        ),
+        "rf-sum-kernels": (
+            "卷积核大小不能简单相加：堆叠的窗口相互重叠，所以感受野从 1 开始，每一层增加 "
+            "(k - 1) * d * S 个像素。"
+        ),
+    }
+
+    def zh(self, q: Question) -> dict[str, str]:
+        layers = q.params["layers"]
+        return {
+            "prompt": prompt_text(layers, "zh"),
+            "answer": q.answer,
+            "solution": solution_text(layers, "zh"),
+        }
+
     def generate(self, rng: random.Random, difficulty: int) -> Question:
         return self.build(difficulty, draw_layers(rng, difficulty))
 
     def build(self, difficulty: int, layers: list[Layer]) -> Question:
         """The question for a given stack (also used by the tests for known values)."""
         rf = receptive_field(layers)
-        listing = "\n".join(f"  {i}. {layer_text(x)}" for i, x in enumerate(layers, 1))
-        prompt = (
-            "A 2-d image goes through this stack of layers (square kernels, no padding; "
-            "pooling layers have dilation 1):\n"
-            f"{listing}\n"
-            "One output unit of the last layer sees a square region of the input image: its "
-            "receptive field. How wide is that region, in input pixels? Count the full span, "
-            "including pixels skipped over by dilation. Answer one integer, e.g. 7 for a "
-            "7 x 7 region."
-        )
+        prompt = prompt_text(layers)
         misconceptions = [
             ("rf-no-strides", receptive_field(layers, use_strides=False)),
             ("rf-dilation-ignored", receptive_field(layers, use_dilation=False)),

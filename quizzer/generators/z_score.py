@@ -12,6 +12,7 @@ import math
 import random
 import re
 from fractions import Fraction
+from typing import Any
 
 from quizzer.generators import Generator, register
 from quizzer.question import Question
@@ -19,10 +20,16 @@ from quizzer.question import Question
 EXAMPLES = ("-sqrt(2)/2", "3*sqrt(5)/10", "2/sqrt(3)")  # exact forms shown in the prompt
 EXAMPLE_VALUES = (-math.sqrt(2) / 2, 3 * math.sqrt(5) / 10, 2 / math.sqrt(3))
 SIGMA_TEXT = {
-    0: "the population standard deviation (divide the sum of squared deviations by n, "
-    "like torch.std(correction=0))",
-    1: "the sample standard deviation (divide the sum of squared deviations by n - 1, "
-    "like torch.std's default correction=1)",
+    "en": {
+        0: "the population standard deviation (divide the sum of squared deviations by n, "
+        "like torch.std(correction=0))",
+        1: "the sample standard deviation (divide the sum of squared deviations by n - 1, "
+        "like torch.std's default correction=1)",
+    },
+    "zh": {
+        0: "总体标准差（平方偏差之和除以 n，同 torch.std(correction=0)）",
+        1: "样本标准差（平方偏差之和除以 n - 1，同 torch.std 的默认值 correction=1）",
+    },
 }
 
 # ---------------------------------------------------------------- formula (pure Python)
@@ -164,10 +171,12 @@ def example_for(value: float) -> str:
     return next(e for e, v in zip(EXAMPLES, EXAMPLE_VALUES, strict=True) if abs(v - value) > 1e-6)
 
 
-def display(value: float, exact: str) -> str:
+def display(value: float, exact: str, lang: str = "en") -> str:
     """'-0.7071 (exactly -sqrt(2)/2)', or just '-1' when the value is a whole number."""
     if "/" not in exact and "sqrt" not in exact:
         return exact
+    if lang == "zh":
+        return f"{value:.4f}（精确值为 {exact}）"
     return f"{value:.4f} (exactly {exact})"
 
 
@@ -267,6 +276,24 @@ class ZScore(Generator):
                 )
         return self.build(difficulty, data, x, correction, ask, tolerance)
 
+    topic_zh = "归一化"
+    title_zh = "数值的 z 分数 (x - 均值) / 标准差，使用总体标准差或样本标准差"
+    explanations_zh = {
+        "z-wrong-correction": (
+            "用错了标准差：总体标准差把平方偏差之和除以 n（correction=0），样本标准差除以 n - 1"
+            "（correction=1）。"
+        ),
+        "z-variance": "要除以标准差 sigma，而不是方差 sigma^2。",
+        "z-no-centering": "先减去均值：z = (x - mu) / sigma，而不是 x / sigma。",
+        "z-sign": "是 x - mu，不是 mu - x：低于均值的数的 z 分数为负。",
+        "std-no-sqrt": "这是方差；标准差是它的平方根。",
+    }
+
+    def zh(self, q: Question) -> dict[str, str]:
+        p = q.params
+        text = render(p["data"], p["x"], p["correction"], q.ask, q.tolerance or 0.01, "zh")
+        return {k: text[k] for k in ("prompt", "answer", "solution")}
+
     def build(
         self,
         difficulty: int,
@@ -277,102 +304,141 @@ class ZScore(Generator):
         tolerance: float,
     ) -> Question:
         """The question for given params (also used by tests for known values)."""
-        n, s, q = sums(data)
-        mu_num, mu_den = _reduced(s, n)  # mu = s / n
-        mu_text = str(mu_num) if mu_den == 1 else f"{mu_num}/{mu_den}"
-        tol = f"{tolerance:g}"
-        listed = ", ".join([str(v) for v in data])
-        steps = [f"mu = ({sum_text(data)}) / {n} = {mu_text}"]
+        text = render(data, x, correction, ask, tolerance, "en")
+        n, s, q = text["sums"]
+        misconceptions: list[tuple[str, float]] = []
         if ask == "mean":
-            value, exact = s / n, mu_text  # int / int: correctly rounded, like float(Fraction)
-            example = "5/3" if (mu_num, mu_den) == (7, 3) else "7/3"
-            prompt = (
-                f"Data: {listed} (n = {n})\nWhat is the mean mu of the data? "
-                f"Give it to within +-{tol}; an exact fraction such as {example} is accepted too."
-            )
             params = {"data": data, "x": None, "correction": None}
-            return self.question(
-                difficulty,
-                params=params,
-                ask="mean",
-                prompt=prompt,
-                kind="number",
-                expected=value,
-                result=value,
-                answer=display(value, exact),
-                solution="\n".join(steps),
-                tolerance=tolerance,
-                extra={"exact": exact},
-            )
-        var_num, var_den = _variance(n, s, q, correction)
-        # (v - mu)^2 = (v * mu_den - mu_num)^2 / mu_den^2, already in lowest terms
-        deviations = [v * mu_den - mu_num for v in data]
-        squares = [d * d for d in deviations]
-        if mu_den == 1:
-            squares_text = ", ".join([str(sq) for sq in squares])
-            total = str(sum(squares))
         else:
-            den = mu_den * mu_den
-            squares_text = ", ".join([f"{sq}/{den}" for sq in squares])
-            total = _ratio_text(sum(squares), den)
-        divisor = n - correction
-        steps.append(f"squared deviations: {squares_text}; sum = {total}")
-        sigma, sigma_exact = _std(n, s, q, correction), _sqrt_text(var_num, var_den)
-        steps.append(
-            f"sigma^2 = {total} / {divisor} = {_ratio_text(var_num, var_den)}, "
-            f"sigma = {display(sigma, sigma_exact)}"
-        )
-        params = {"data": data, "x": x, "correction": correction}
+            params = {"data": data, "x": x, "correction": correction}
         if ask == "std":
-            prompt = (
-                f"Data: {listed} (n = {n})\nWhat is sigma, {SIGMA_TEXT[correction]}? "
-                f"Give it to within +-{tol}; an exact form such as {example_for(sigma)} is "
-                "accepted too."
-            )
-            return self.question(
-                difficulty,
-                params=params,
-                ask="std",
-                prompt=prompt,
-                kind="number",
-                expected=sigma,
-                result=sigma,
-                answer=display(sigma, sigma_exact),
-                solution="\n".join(steps),
-                tolerance=tolerance,
-                extra={"exact": sigma_exact},
-                misconceptions=[
-                    ("z-wrong-correction", _std(n, s, q, 1 - correction)),
-                    ("std-no-sqrt", _std(n, s, q, correction, no_sqrt=True)),
-                ],
-            )
-        assert x is not None
-        z, exact = _z(n, s, q, x, correction), _exact_z(n, s, q, x, correction)
-        where = "" if x in data else " (a new value, not one of the data)"
-        prompt = (
-            f"Data: {listed} (n = {n})\n"
-            f"Compute the z-score of x = {x}{where}: z = (x - mu) / sigma, where mu is the mean "
-            f"of the data and sigma is {SIGMA_TEXT[correction]}.\n"
-            f"Give z to within +-{tol}; an exact form such as {example_for(z)} is accepted too."
-        )
-        mu_shown = f"({mu_text})" if mu_num < 0 else mu_text
-        steps.append(f"z = ({x} - {mu_shown}) / {paren(sigma_exact)} = {display(z, exact)}")
-        return self.question(
-            difficulty,
-            params=params,
-            ask="z",
-            prompt=prompt,
-            kind="number",
-            expected=z,
-            result=z,
-            answer=display(z, exact),
-            solution="\n".join(steps),
-            tolerance=tolerance,
-            extra={"exact": exact},
-            misconceptions=[
+            misconceptions = [
+                ("z-wrong-correction", _std(n, s, q, 1 - correction)),
+                ("std-no-sqrt", _std(n, s, q, correction, no_sqrt=True)),
+            ]
+        elif ask == "z":
+            misconceptions = [
                 ("z-wrong-correction", _z(n, s, q, x, 1 - correction)),
                 ("z-variance", _z(n, s, q, x, correction, variance_instead=True)),
                 ("z-no-centering", _z(n, s, q, x, correction, no_centering=True)),
                 ("z-sign", _z(n, s, q, x, correction, flip_sign=True)),
-            ],
+            ]
+        return self.question(
+            difficulty,
+            params=params,
+            ask=ask,
+            prompt=text["prompt"],
+            kind="number",
+            expected=text["value"],
+            result=text["value"],
+            answer=text["answer"],
+            solution=text["solution"],
+            tolerance=tolerance,
+            extra={"exact": text["exact"]},
+            misconceptions=misconceptions,
         )
+
+
+def render(
+    data: list[int], x: int | None, correction: int, ask: str, tolerance: float, lang: str
+) -> dict[str, Any]:
+    """The value, its closed form and the question's text in lang ("en" or "zh")."""
+    zh = lang == "zh"
+    n, s, q = sums(data)
+    mu_num, mu_den = _reduced(s, n)  # mu = s / n
+    mu_text = str(mu_num) if mu_den == 1 else f"{mu_num}/{mu_den}"
+    tol = f"{tolerance:g}"
+    listed = ", ".join([str(v) for v in data])
+    head = f"数据：{listed}（n = {n}）\n" if zh else f"Data: {listed} (n = {n})\n"
+    steps = [("均值 " if zh else "") + f"mu = ({sum_text(data)}) / {n} = {mu_text}"]
+    out: dict[str, Any] = {"sums": (n, s, q)}
+    if ask == "mean":
+        value, exact = s / n, mu_text  # int / int: correctly rounded, like float(Fraction)
+        example = "5/3" if (mu_num, mu_den) == (7, 3) else "7/3"
+        if zh:
+            prompt = (
+                f"{head}数据的均值 mu 是多少？误差需在 ±{tol} 以内；也接受精确分数，"
+                f"例如 {example}。"
+            )
+        else:
+            prompt = (
+                f"{head}What is the mean mu of the data? "
+                f"Give it to within +-{tol}; an exact fraction such as {example} is accepted too."
+            )
+        return out | {
+            "value": value,
+            "exact": exact,
+            "prompt": prompt,
+            "answer": display(value, exact, lang),
+            "solution": "\n".join(steps),
+        }
+    var_num, var_den = _variance(n, s, q, correction)
+    # (v - mu)^2 = (v * mu_den - mu_num)^2 / mu_den^2, already in lowest terms
+    deviations = [v * mu_den - mu_num for v in data]
+    squares = [d * d for d in deviations]
+    if mu_den == 1:
+        squares_text = ", ".join([str(sq) for sq in squares])
+        total = str(sum(squares))
+    else:
+        den = mu_den * mu_den
+        squares_text = ", ".join([f"{sq}/{den}" for sq in squares])
+        total = _ratio_text(sum(squares), den)
+    divisor = n - correction
+    if zh:
+        steps.append(f"平方偏差：{squares_text}；总和 = {total}")
+    else:
+        steps.append(f"squared deviations: {squares_text}; sum = {total}")
+    sigma, sigma_exact = _std(n, s, q, correction), _sqrt_text(var_num, var_den)
+    steps.append(
+        f"sigma^2 = {total} / {divisor} = {_ratio_text(var_num, var_den)}"
+        + ("，" if zh else ", ")
+        + f"sigma = {display(sigma, sigma_exact, lang)}"
+    )
+    sigma_text = SIGMA_TEXT[lang][correction]
+    if ask == "std":
+        example = example_for(sigma)
+        if zh:
+            prompt = (
+                f"{head}求 sigma，这里 sigma 是{sigma_text}。误差需在 ±{tol} 以内；"
+                f"也接受精确形式，例如 {example}。"
+            )
+        else:
+            prompt = (
+                f"{head}What is sigma, {sigma_text}? "
+                f"Give it to within +-{tol}; an exact form such as {example} is "
+                "accepted too."
+            )
+        return out | {
+            "value": sigma,
+            "exact": sigma_exact,
+            "prompt": prompt,
+            "answer": display(sigma, sigma_exact, lang),
+            "solution": "\n".join(steps),
+        }
+    assert x is not None
+    z, exact = _z(n, s, q, x, correction), _exact_z(n, s, q, x, correction)
+    example = example_for(z)
+    if zh:
+        where = "" if x in data else "（x 是一个新值，不在数据中）"
+        prompt = (
+            f"{head}计算 x = {x} 的 z 分数{where}：z = (x - mu) / sigma，其中 mu 是数据的均值，"
+            f"sigma 是{sigma_text}。\n"
+            f"z 的误差需在 ±{tol} 以内；也接受精确形式，例如 {example}。"
+        )
+    else:
+        where = "" if x in data else " (a new value, not one of the data)"
+        prompt = (
+            f"{head}"
+            f"Compute the z-score of x = {x}{where}: z = (x - mu) / sigma, where mu is the mean "
+            f"of the data and sigma is {sigma_text}.\n"
+            f"Give z to within +-{tol}; an exact form such as {example} is accepted too."
+        )
+    mu_shown = f"({mu_text})" if mu_num < 0 else mu_text
+    steps.append(f"z = ({x} - {mu_shown}) / {paren(sigma_exact)} = {display(z, exact, lang)}")
+    return out | {
+        "value": z,
+        "exact": exact,
+        "prompt": prompt,
+        "answer": display(z, exact, lang),
+        "solution": "\n".join(steps),
+    }
