@@ -11,13 +11,13 @@ FIGURES = {
     "heatmap": "answers (reviews and practice) on each day of the last 365 days",
     "streak": "days in a row with at least one answer, up to today (current; a streak "
     "still counts until the end of the day after its last answer) and ever (longest)",
-    "time_spent_minutes": "time taken to answer (from prompt to answer), today, in the "
-    "last 7 and 30 days, and in all",
+    "time_spent_minutes": "time taken to answer (from prompt to answer): today, the last "
+    "7 and 30 days (today included), and in all",
     "retention.true_30d": "true retention: share of scheduled reviews of cards in the "
     "Review state (not new, not (re)learning) answered right, last 30 days; compare with "
     "retention.desired, the target FSRS schedules for",
     "accuracy_30d": "share of right answers per family and per topic, reviews and "
-    "practice, last 30 days",
+    "practice, last 30 days (the 30 x 24 hours before now)",
     "weakest_skills": f"the five skills (family x level) with the lowest accuracy in the "
     f"last 30 days (at least {WEAKEST_MIN_ANSWERS} answers), ties broken by lower recall; "
     "recall = FSRS probability of remembering the skill now",

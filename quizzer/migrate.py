@@ -14,7 +14,7 @@ from quizzer.errors import DatabaseError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-HEAD = "0002"  # tests/test_migrations.py checks this is Alembic's head
+HEAD = "0003"  # tests/test_migrations.py checks this is Alembic's head
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

@@ -99,10 +99,24 @@ class Review(Base):
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     state_before: Mapped[Any | None] = mapped_column(JSON)  # card_states row before this review
     session_id: Mapped[str | None] = mapped_column(String(40))
+    # for the progress figures, kept as columns so they aggregate without parsing JSON:
+    prior_state: Mapped[int | None] = mapped_column(Integer)  # FSRS state before (0 = new)
+    retrievability: Mapped[float | None]  # FSRS-predicted recall at this moment (None if new)
 
     __table_args__ = (
         Index("ix_reviews_card_time", "card_id", "reviewed_at"),
-        Index("ix_reviews_time", "reviewed_at"),
+        # covers every progress query: they read the index, never the wide rows
+        Index(
+            "ix_reviews_stats",
+            "reviewed_at",
+            "mode",
+            "correct",
+            "duration_ms",
+            "prior_state",
+            "retrievability",
+            "card_id",
+            "misconception",
+        ),
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from quizzer.figures import FIGURES
 from quizzer.models import utcnow
-from quizzer.stats import _naive, _offset_minutes, compute
+from quizzer.stats import REVIEWS, _naive, _offset_minutes, compute
 from quizzer.store import Store
 
 MIN_ANSWERS = 5  # below this, the page says so instead of drawing charts
@@ -94,22 +94,16 @@ def _figure(width: float = 7.5, height: float = 2.8) -> tuple[Any, Any]:
 
 
 def calibration(store: Store) -> dict[str, Any]:
-    """Predicted recall (FSRS forgetting curve at the review's elapsed days) vs outcome."""
-    from quizzer.schedule import decay_and_factor
-
-    decay, factor = decay_and_factor()
+    """FSRS's predicted recall at each review (kept with the review) against the outcome."""
     sql = text(
-        "WITH p AS (SELECT MIN(0.999999, MAX(0.000001, pow(1 + :factor * MAX(0, CAST("
-        " julianday(r.reviewed_at) - julianday(json_extract(r.state_before, '$.last_review'))"
-        " AS INTEGER)) / json_extract(r.state_before, '$.stability'), :decay))) AS pr,"
-        " r.correct AS y FROM reviews r WHERE r.mode = 'review' AND r.correct IS NOT NULL"
-        " AND json_extract(r.state_before, '$.stability') > 0"
-        " AND json_extract(r.state_before, '$.last_review') IS NOT NULL)"
-        " SELECT MIN(CAST(pr * :bins AS INTEGER), :bins - 1) AS b, COUNT(*), AVG(pr), AVG(y),"
-        " SUM(CASE WHEN y THEN ln(pr) ELSE ln(1 - pr) END) FROM p GROUP BY b ORDER BY b"
+        "SELECT MIN(CAST(p * :bins AS INTEGER), :bins - 1) AS b, COUNT(*), AVG(p), AVG(y),"
+        " SUM(CASE WHEN y THEN ln(p) ELSE ln(1 - p) END) FROM"
+        " (SELECT MIN(0.999999, MAX(0.000001, retrievability)) AS p, correct AS y"
+        f"  FROM {REVIEWS} WHERE mode = 'review' AND correct IS NOT NULL"
+        "  AND retrievability IS NOT NULL) GROUP BY b ORDER BY b"
     )
     with store.engine.connect() as c:
-        rows = c.execute(sql, {"factor": factor, "decay": decay, "bins": CAL_BINS}).all()
+        rows = c.execute(sql, {"bins": CAL_BINS}).all()
     n = sum(r[1] for r in rows)
     if n == 0:
         return {"n": 0, "bins": [], "log_loss": None, "rmse_bins": None}
@@ -120,12 +114,13 @@ def calibration(store: Store) -> dict[str, Any]:
 
 
 def weekly_retention(store: Store, now: datetime, weeks: int = 26) -> list[tuple[str, int, float]]:
+    """(Monday, reviews counted, true retention) per local week, as in stats."""
     shift = f"{_offset_minutes(now):+d} minutes"
     since = _naive(now - timedelta(weeks=weeks))
     sql = text(
         "SELECT date(reviewed_at, :shift, 'weekday 1', '-7 days') AS w, COUNT(*), AVG(correct)"
-        " FROM reviews WHERE mode = 'review' AND reviewed_at >= :since AND correct IS NOT NULL"
-        " AND json_extract(state_before, '$.state') = 2 GROUP BY w ORDER BY w"
+        f" FROM {REVIEWS} WHERE reviewed_at >= :since AND mode = 'review'"
+        " AND prior_state = 2 AND correct IS NOT NULL GROUP BY w ORDER BY w"
     )
     with store.engine.connect() as c:
         return [(w, n, a) for w, n, a in c.execute(sql, {"shift": shift, "since": since})]

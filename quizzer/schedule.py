@@ -8,6 +8,7 @@ one or a skip is Again.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
@@ -75,12 +76,23 @@ def next_state(
     }
 
 
+@functools.cache
 def decay_and_factor() -> tuple[float, float]:
     """FSRS's forgetting curve R(t, S) = (1 + FACTOR * t / S) ** DECAY, default parameters."""
     import fsrs
 
     decay = -fsrs.Scheduler().parameters[20]
     return decay, 0.9 ** (1 / decay) - 1
+
+
+def recall_at(before: dict[str, Any], now: datetime) -> float | None:
+    """FSRS's predicted probability of recall at `now`, for a card in state `before`
+    (whole elapsed days, as fsrs computes it); None for a card never reviewed."""
+    if before["state"] == NEW or not before["stability"] or not before["last_review"]:
+        return None
+    decay, factor = decay_and_factor()
+    days = max(0, (now - datetime.fromisoformat(before["last_review"])).days)
+    return (1 + factor * days / before["stability"]) ** decay
 
 
 def retrievability(scheduler: Any, card_id: int, s: dict[str, Any], now: datetime) -> float | None:

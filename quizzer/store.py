@@ -193,6 +193,7 @@ class Store:
         with self.session.begin() as s:
             st = s.get(CardState, card_id)
             before = schedule.state_dict(st)
+            recall = schedule.recall_at(before, now)
             if mode == "review" and rating is not None:
                 _apply(st, schedule.next_state(scheduler, card_id, before, rating, now))
             review = Review(
@@ -210,6 +211,8 @@ class Store:
                 rating=int(rating) if rating is not None else None,
                 duration_ms=duration_ms,
                 state_before=before,
+                prior_state=before["state"],
+                retrievability=recall,
                 session_id=session_id,
             )
             s.add(review)

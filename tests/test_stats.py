@@ -78,7 +78,7 @@ def test_every_figure_matches_the_learners_own_log(learner: Learner):
         "all": sum(e["ms"] for e in log),
         "today": sum(e["ms"] for e in log if e["when"] >= start),
         "7d": sum(e["ms"] for e in log if e["when"] >= start - timedelta(days=6)),
-        "30d": sum(e["ms"] for e in recent),
+        "30d": sum(e["ms"] for e in log if e["when"] >= start - timedelta(days=29)),
     }
     assert f["time_spent_minutes"] == {k: round(v / 60000, 1) for k, v in minutes.items()}
     counted = [e for e in recent if e["mode"] == "review" and e["state"] == 2]
