@@ -64,12 +64,14 @@ def build_review_db(path: Path, cards: int, reviews: int, seed: int = 1) -> str:
     )
     all_ids = skill_ids + ids
 
-    def before(when: datetime) -> str:
-        """A card in the Review state, last reviewed 1-30 days earlier."""
+    from quizzer.schedule import recall_at
+
+    def before(when: datetime) -> tuple[str, float | None]:
+        """A card in the Review state, last reviewed 1-30 days earlier, and its recall."""
         last = when - timedelta(days=rng.randint(1, 30))
-        return json.dumps({"state": 2, "step": None, "stability": rng.uniform(1, 60),
-                           "difficulty": 5.0, "due": when.isoformat(),
-                           "last_review": last.isoformat()})  # fmt: skip
+        state = {"state": 2, "step": None, "stability": rng.uniform(1, 60), "difficulty": 5.0,
+                 "due": when.isoformat(), "last_review": last.isoformat()}  # fmt: skip
+        return json.dumps(state), recall_at(state, when)
 
     for start in range(0, reviews, 100_000):  # in chunks, to keep the builder's memory flat
         rows = []
@@ -78,11 +80,12 @@ def build_review_db(path: Path, cards: int, reviews: int, seed: int = 1) -> str:
             ok = rng.random() < 0.85
             mistake = None if ok or rng.random() < 0.5 else rng.choice(MISTAKES)
             rows.append((rng.choice(all_ids), "review" if rng.random() < 0.8 else "practice",
-                         _ts(when), ok, 3 if ok else 1, rng.randint(2000, 30000), before(when),
+                         _ts(when), ok, 3 if ok else 1, rng.randint(2000, 30000), *before(when),
                          mistake))  # fmt: skip
         con.executemany(
             "INSERT INTO reviews (card_id, mode, reviewed_at, correct, skipped, rating, "
-            "duration_ms, state_before, misconception) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)",
+            "duration_ms, state_before, retrievability, misconception, prior_state) "
+            "VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, 2)",
             rows,
         )
     con.commit()
