@@ -195,7 +195,7 @@ def test_quiz_records_practice_answers(runner, db_path: Path):
     ]
     result = runner.invoke(
         cli,
-        ["--db", str(db_path), "quiz", "-n", "4", "--seed", "42"],
+        ["--db", str(db_path), "quiz", *FAMILIES, "-n", "4", "--seed", "42"],
         input="\n".join(typed) + "\n",
     )
     assert result.exit_code == 0, result.output
@@ -238,9 +238,12 @@ def test_review_schedules_and_grades(runner, db_path: Path):
 
 
 def test_review_shows_concept_cards_self_graded(runner, db_path: Path):
-    # new cards come level-1 skills first (five families), then the concept cards
+    # new cards come level-1 skills first (one per family), then the concept cards
+    n = len(generators.families())
     result = runner.invoke(
-        cli, ["--db", str(db_path), "review", "--limit", "6"], input="s\ns\ns\ns\ns\n\nx\n4\n"
+        cli,
+        ["--db", str(db_path), "review", "--limit", str(n + 1), "--new", str(n + 1)],
+        input="s\n" * n + "\nx\n4\n",
     )
     assert result.exit_code == 0, result.output
     assert "concept" in result.output and "Did you know it?" in result.output
