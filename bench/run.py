@@ -194,15 +194,14 @@ def bench_export(variants: int = 67, runs: int = 5) -> dict:
 
 
 def _measured(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB, max RSS) of one child process."""
-    import resource
-
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds and peak memory (MB, the child's own max RSS) of one command."""
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before) / 1024
+    if status != 0:
+        raise RuntimeError(f"{cmd} failed with status {status}")
+    return wall, usage.ru_maxrss / 1024
 
 
 def bench_progress(cards: int = 100_000, reviews: int = 1_000_000, runs: int = 3) -> dict:

@@ -91,8 +91,9 @@ def compute(store: Store, now: datetime | None = None) -> dict[str, Any]:
             "overdue": one(f"SELECT COUNT(*) {active_due} AND s.due < :start"),
         }
         forecast_rows = dict(rows(
-            f"SELECT MAX(0, CAST(julianday(date(s.due, :shift)) - julianday(date(:now, :shift))"
-            f" AS INTEGER)) AS d, COUNT(*) {active_due} AND s.due < :horizon GROUP BY d",
+            # whole days since the start of today (local midnight, in UTC); overdue -> 0
+            f"SELECT MAX(0, CAST(julianday(s.due) - julianday(:start) AS INTEGER)) AS d,"
+            f" COUNT(*) {active_due} AND s.due < :horizon GROUP BY d",
             horizon=_naive(start + timedelta(days=30)),
         ))  # fmt: skip
         first = one(f"SELECT MIN(reviewed_at) FROM {REVIEWS}")
