@@ -55,8 +55,92 @@ def test_every_card_has_both_languages(card: ConceptCard):
             text = texts[lang]
             assert text.strip() == text and text
             assert "\n" not in text
-            assert "<" not in text and "**" not in text and "`" not in text  # plain text
+            assert "<" not in text and "`" not in text  # plain text
+            # no Markdown bold; Python's dict unpacking in a call, f(**{...}), is allowed
+            assert "**" not in text.replace("(**", "(")
+            assert "$" not in text  # MathJax only with \\( \\), never $...$
+            assert text.count("\\(") == text.count("\\)")
     assert card.tags and all(card.tags)
+
+
+# Every dated section of the study notes (see the project's seed-topics.md) and its topic.
+SECTIONS = {
+    "2023-08-16": "Generalization",
+    "2023-08-17": "Activations",
+    "2023-08-18": "Measurement error",
+    "2023-09-01": "Encoding",
+    "2023-09-02": "Tensors",
+    "2023-09-04": "Data exploration",
+    "2023-09-06": "Convolution",
+    "2023-09-07": "Convolution",
+    "2023-09-11": "CNN architectures",
+    "2023-09-14": "Transposed convolution",
+    "2023-09-15": "Linear maps",
+    "2023-09-19": "Saving models",
+    "2023-10-16": "Computer vision",
+    "2023-10-17": "Normalization",
+    "2023-10-18": "Training loop",
+}
+# sections that cover many topics may have more than 12 cards
+BIG_SECTIONS = {"2023-08-16", "2023-09-01", "2023-09-11"}
+
+# The known mistakes of the notes: each must be taught right by a card tagged notes-erratum
+# whose English answer contains every one of these strings.
+ERRATA = {
+    "torch.rand printed as all ones": ("2023-09-07", ("torch.rand", "[0, 1)", "all ones")),
+    "D(X) = alpha squared for sigma squared": ("2023-09-01", ("D(X) = α²", "σ²", "= 1")),
+    "I(x, y, z) for I(x, y, t)": ("2023-10-16", ("I(x, y, z)", "I(x, y, t)", "I_t")),
+    "invalid plt.scatter(data, x=, y=)": (
+        "2023-09-04",
+        ("plt.scatter(data, x=..., y=...)", "plt.scatter(df['x'], df['y'])"),
+    ),
+    "SGD pseudo-code without backward()": (
+        "2023-09-11",
+        ("loss.backward()", "zero_grad()", "step()", "model.parameter,", "model.parameters()"),
+    ),
+    "four features that are three": (
+        "2023-09-01",
+        ("four features", "three", "[1 0 1 0 0 0 1 0 0]"),
+    ),
+}
+
+
+def test_every_section_has_a_deck_with_its_topic():
+    decks = {d.id: d for d in load_decks()}
+    assert set(decks) == set(SECTIONS)
+    for deck_id, topic in SECTIONS.items():
+        deck = decks[deck_id]
+        assert deck.topic == topic
+        assert set(deck.title) == set(LANGUAGES) and all(deck.title.values())
+        most = 30 if deck_id in BIG_SECTIONS else 12
+        assert 4 <= len(deck.cards) <= most, deck_id
+
+
+@pytest.mark.parametrize("erratum", sorted(ERRATA))
+def test_every_known_erratum_is_taught(erratum: str):
+    deck_id, needles = ERRATA[erratum]
+    cards = [
+        c
+        for c in all_cards()
+        if c.deck == deck_id
+        and "notes-erratum" in c.tags
+        and all(n in c.back["en"] for n in needles)
+    ]
+    assert cards, f"no notes-erratum card in {deck_id} teaches: {erratum}"
+
+
+def test_erratum_cards_name_the_notes_in_both_languages():
+    cards = [c for c in all_cards() if "notes-erratum" in c.tags]
+    assert len(cards) >= len(ERRATA)
+    for card in cards:
+        assert "notes" in card.back["en"], card.id
+        assert "笔记" in card.back["zh"], card.id
+
+
+def test_batch_normalization_is_taught():
+    # the notes have only a heading for it; the deck must fill it in
+    tags = [c.tags for c in all_cards() if c.deck == "2023-09-11"]
+    assert sum("batch-norm" in t for t in tags) >= 5
 
 
 def test_ids_unique_and_prefixed():
