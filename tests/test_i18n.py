@@ -55,3 +55,23 @@ def test_topics_json_in_chinese(runner, db_path):
     assert data["lang"] == "zh"
     assert all(CJK.search(f["title"]) and CJK.search(f["topic"]) for f in data["families"])
     assert all(CJK.search(d["title"]) and d["cards"] > 0 for d in data["decks"])
+
+
+ENGLISH_UI = ["Worked solution", "Skipped", "Correct", "Not quite", "Session over", "answer>",
+              "Due now", "Likely mistake", "Torch check"]  # fmt: skip
+
+
+@pytest.mark.parametrize("family", generators.families())
+def test_a_chinese_session_speaks_chinese(runner, db_path, family):
+    from tests.test_generators import english_sentences
+
+    result = runner.invoke(cli, ["--db", str(db_path), "--lang", "zh", "quiz", family, "-n", "2",
+                                 "--seed", "3"], input="s\nabc-not-an-answer-123\ns\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "已跳过" in out and "解题过程" in out and "本次结束" in out
+    assert not [w for w in ENGLISH_UI if w in out]
+    prompts = [block.split("答案>")[0] for block in out.split("──")[2::2]]
+    for prompt in prompts:
+        assert CJK.search(prompt)
+        assert english_sentences(prompt) == [], prompt
