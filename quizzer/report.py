@@ -285,10 +285,13 @@ img.chart {{ max-width: 100%; height: auto; display: block; }}
 </style></head>
 <body>{body}
 <script>
-for (const img of document.querySelectorAll("img.chart")) {{
-  img.decode().then(() => {{ img.dataset.decoded = img.naturalWidth + "x" + img.naturalHeight; }},
-                    () => {{ img.dataset.decoded = "failed"; }});
-}}
+// marks each chart once the page has loaded: its decoded size, or "failed"
+window.addEventListener("load", () => {{
+  for (const img of document.querySelectorAll("img.chart")) {{
+    img.dataset.decoded = img.complete && img.naturalWidth > 0
+      ? img.naturalWidth + "x" + img.naturalHeight : "failed";
+  }}
+}});
 </script>
 </body></html>
 """
