@@ -153,13 +153,13 @@ def topics(ctx: click.Context, as_json: bool) -> None:
     )
     for f in fams:
         levels = f"难度 1-{f['levels']}" if zh else f"levels 1-{f['levels']}"
-        click.echo(f"  {f['id']:<20} {f['topic']:<16} {levels}  {f['title']}")
+        click.echo(f"  {f['id']:<20} {f['topic']:<24} {levels}  {f['title']}")
     click.echo(
         "概念卡组（quizzer review 复习）：" if zh else "Concept decks (reviewed by quizzer review):"
     )
     for d in dks:
         cards = f"{d['cards']:>3} 张" if zh else f"{d['cards']:>3} cards"
-        click.echo(f"  {d['id']:<20} {d['topic']:<16} {cards}  {d['title']}")
+        click.echo(f"  {d['id']:<20} {d['topic']:<24} {cards}  {d['title']}")
 
 
 # ---------------------------------------------------------------- generate
