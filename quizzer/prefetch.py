@@ -13,6 +13,7 @@ import random
 import signal
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata
+from typing import Any
 
 from quizzer.question import Question
 
@@ -56,12 +57,23 @@ class Verifier:
     def start(self) -> None:
         """Begin importing torch in the background (idempotent)."""
         if not self._started:
-            self._started = True
-            self._executor.submit(_warm_up)
+            self._submit(_warm_up)
 
     def draw(self, family: str, seed: int, difficulty: int) -> Future[Question]:
-        self._started = True
-        return self._executor.submit(_draw, family, seed, difficulty)
+        return self._submit(_draw, family, seed, difficulty)
+
+    def _submit(self, fn: Any, *args: Any) -> Future[Any]:
+        if self._started or not hasattr(signal, "pthread_sigmask"):
+            self._started = True
+            return self._executor.submit(fn, *args)
+        # the first submit creates the thread: create it with SIGINT already blocked, so
+        # there is no moment in which Ctrl-C could land on it instead of the main thread
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            self._started = True
+            return self._executor.submit(fn, *args)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

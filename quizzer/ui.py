@@ -3,7 +3,11 @@ NO_COLOR), plain text otherwise. Nothing typed is ever interpreted as markup."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
+import time
 from typing import Protocol
 
 
@@ -21,11 +25,14 @@ class Terminal:
             from rich.console import Console
 
             self.console = Console(highlight=False)
+        self._waiting = 0  # > 0: the number of the input() the main thread is blocked in
+        self._asks = 0
         if sys.stdin.isatty():
             try:
                 import readline  # noqa: F401  (line editing and history for input())
             except ImportError:  # pragma: no cover - not on every platform
                 pass
+            _CtrlC(self).start()
 
     def say(self, text: str = "", style: str | None = None) -> None:
         if self.console is not None:
@@ -36,7 +43,60 @@ class Terminal:
     def ask(self, prompt: str) -> str:
         # the prompt goes through input() itself: readline must know it, or an empty
         # answer is not echoed as a new line and the next output lands on the prompt line
-        return input(prompt)
+        self._asks += 1
+        self._waiting = self._asks
+        try:
+            return input(prompt)
+        finally:
+            self._waiting = 0
+
+
+class _CtrlC(threading.Thread):
+    """Makes Ctrl-C always end a blocked input().
+
+    Python runs its SIGINT handler between bytecodes and interrupts a blocking read only
+    when the signal lands during it. A Ctrl-C that arrives in the instant between the
+    prompt and readline's select() is therefore noted but not acted on until the next
+    key. This thread hears every signal through the wakeup fd and, if the main thread is
+    still blocked in the same input() a moment later, delivers SIGINT to it again.
+    """
+
+    GRACE = 0.15  # seconds
+
+    def __init__(self, term: Terminal) -> None:
+        super().__init__(name="quizzer-ctrl-c", daemon=True)
+        self.term = term
+        self.main = threading.main_thread().ident
+        self.rfd, wfd = os.pipe()
+        os.set_blocking(wfd, False)
+        try:
+            signal.set_wakeup_fd(wfd, warn_on_full_buffer=False)
+        except ValueError:  # not in the main thread: nothing to guard
+            self.rfd = -1
+
+    def start(self) -> None:
+        if self.rfd < 0 or not hasattr(signal, "pthread_sigmask"):
+            return
+        # created with SIGINT blocked, so no Ctrl-C is ever delivered to this thread
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            super().start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def run(self) -> None:
+        while True:
+            data = os.read(self.rfd, 64)
+            if not data:
+                return
+            if signal.SIGINT not in data:
+                continue
+            blocked_in = self.term._waiting
+            if not blocked_in:
+                continue
+            time.sleep(self.GRACE)
+            if self.term._waiting == blocked_in:  # the first Ctrl-C was not acted on
+                signal.pthread_kill(self.main, signal.SIGINT)
 
 
 def indent(text: str, prefix: str = "    ") -> str:
