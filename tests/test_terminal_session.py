@@ -86,3 +86,31 @@ def test_right_wrong_malformed_then_ctrl_c(db_path: Path, color: bool):
     ]
     assert [r.seed for r in rows] == [qs[0].seed, qs[1].seed]
     assert all(r.duration_ms is not None and r.duration_ms >= 0 for r in rows)
+
+
+def test_ctrl_c_right_at_the_first_prompt_always_ends_the_session(db_path: Path):
+    """The first prompt comes from a kept verified variant while torch starts loading in
+    the background; a Ctrl-C sent the instant the prompt shows must still end the session
+    (a signal landing just before readline's select() used to be lost)."""
+    from quizzer.prefetch import installed_torch_version
+    from quizzer.store import catalog
+
+    store = Store(connect(str(db_path)))
+    store.sync_catalog()
+    skills = [(e.family, e.difficulty) for e in catalog() if e.kind == "skill"]
+    store.add_variants([draw(f, s, lvl) for f, lvl in skills for s in range(3)],
+                       installed_torch_version())  # fmt: skip
+    store.engine.dispose()
+    cmd = quizzer_command()
+    for _ in range(5):
+        child = pexpect.spawn(cmd[0], [*cmd[1:], "--db", str(db_path), "review"],
+                              env={**os.environ, "NO_COLOR": "1"}, encoding="utf-8",
+                              timeout=30)  # fmt: skip
+        child.delaybeforesend = 0
+        try:
+            child.expect("answer> ")
+            child.sendintr()
+            child.expect("Session over: 0 answered", timeout=10)
+            child.expect(pexpect.EOF)
+        finally:
+            child.close(force=True)
