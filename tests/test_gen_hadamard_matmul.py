@@ -202,20 +202,6 @@ def test_levels_differ(drawn: dict[int, list[Question]]) -> None:
     )
 
 
-def test_misconceptions_are_wrong_and_explained(drawn: dict[int, list[Question]]) -> None:
-    explanations = get(FAMILY).explanations
-    seen = set()
-    for qs in drawn.values():
-        for q in qs:
-            for m in q.misconceptions:
-                assert m.id in explanations
-                assert m.value != q.expected
-                if q.kind == "matrix" and m.value is not None:
-                    assert len(shape_of(m.value)) == 2
-                seen.add(m.id)
-    assert seen == set(explanations)
-
-
 def test_batch_checker_matches_single(drawn: dict[int, list[Question]]) -> None:
     """draw_many gives draw's questions, and the batched torch pass (stacked 2-d operands,
     shape groups torch refuses) gives exactly the single checker's Checks."""

@@ -142,19 +142,6 @@ def test_levels_differ(drawn: dict[int, list[Question]]) -> None:
     assert max(q.result for q in drawn[1]) < max(q.result for q in drawn[3])
 
 
-def test_misconceptions_are_wrong_and_explained(drawn: dict[int, list[Question]]) -> None:
-    explanations = get(FAMILY).explanations
-    seen = set()
-    for qs in drawn.values():
-        for q in qs:
-            for m in q.misconceptions:
-                assert m.id in explanations
-                assert m.value != q.expected
-                seen.add(m.id)
-    assert seen == set(explanations)
-    assert {m.id for q in drawn[1] for m in q.misconceptions} == {"rf-sum-kernels"}
-
-
 def test_grading(drawn: dict[int, list[Question]]) -> None:
     for level in LEVELS:
         for q in drawn[level][:40]:

@@ -165,12 +165,6 @@ def test_levels(drawn: dict[int, list[Question]]) -> None:
     assert any("upsampling by" in q.prompt for q in three)
 
 
-def test_every_misconception_occurs_and_is_explained(drawn: dict[int, list[Question]]) -> None:
-    gen = get(FAMILY)
-    seen = {m.id for qs in drawn.values() for q in qs for m in q.misconceptions}
-    assert seen == set(gen.explanations) == set(gen.explanations_zh)
-
-
 def test_grading(drawn: dict[int, list[Question]]) -> None:
     for level in (1, 2, 3):
         for q in drawn[level][:30]:

@@ -84,6 +84,24 @@ def test_misconceptions_are_wrong_and_explained(family: str, level: int):
             assert not same_value(m.value, q.expected, q.tolerance), (q.seed, m)
 
 
+@pytest.mark.parametrize("family", generators.families())
+def test_every_misconception_occurs_and_grading_names_it(family: str):
+    """Each explained misconception is offered by some question, and typing its value
+    grades wrong with that misconception named."""
+    from quizzer.answers import format_value
+
+    gen = generators.get(family)
+    seen = set()
+    for level in range(1, gen.levels + 1):
+        for q in drawn(family, level):
+            for m in q.misconceptions:
+                if m.id not in seen:
+                    g = grade(q, format_value(m.value, q.kind))
+                    assert not g.correct and g.misconception == m, (q.seed, m)
+                seen.add(m.id)
+    assert seen == set(gen.explanations) == set(gen.explanations_zh)
+
+
 @pytest.mark.parametrize("family, level", CASES, ids=IDS)
 def test_the_shown_torch_snippet_prints_what_was_recorded(family: str, level: int):
     for q in drawn(family, level)[:: len(SEEDS) // 8]:
