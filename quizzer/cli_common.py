@@ -1,0 +1,50 @@
+"""Helpers shared by the command modules: the chosen language, the store, family names.
+
+Only click is imported at module level (see quizzer.cli)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+
+def lang_of(ctx: click.Context) -> str:
+    """--lang, else $QUIZZER_LANG, else the saved setting (read without SQLAlchemy), else en."""
+    obj = ctx.find_root().obj
+    if obj.get("lang"):
+        return obj["lang"]
+    env = os.environ.get("QUIZZER_LANG", "")
+    if env in ("en", "zh"):
+        return env
+    from quizzer.db import peek_setting
+
+    saved = peek_setting(obj.get("db"), "lang")
+    return saved if saved in ("en", "zh") else "en"
+
+
+def open_store(ctx: click.Context):
+    from quizzer.db import connect
+    from quizzer.store import Store
+
+    store = Store(connect(ctx.obj["db"]))
+    store.sync_catalog()
+    return store
+
+
+def family_args(names: tuple[str, ...]) -> list[str]:
+    from quizzer import generators
+
+    known = generators.families()
+    for name in names:
+        if name not in known:
+            raise click.UsageError(f"unknown family {name!r}; choose from: {', '.join(known)}")
+    return list(dict.fromkeys(names)) or known
+
+
+def check_level(families: list[str], level: int | None) -> None:
+    from quizzer import generators
+
+    for fam in families:
+        if level is not None and level > generators.get(fam).levels:
+            raise click.UsageError(f"{fam} has levels 1..{generators.get(fam).levels}")

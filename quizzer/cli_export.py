@@ -1,0 +1,154 @@
+"""`quizzer export anki|csv`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from quizzer.cli_common import lang_of, open_store
+from quizzer.errors import QuizzerError
+
+# ---------------------------------------------------------------- export
+
+
+@click.group()
+def export() -> None:
+    """Export cards for Anki (.apkg) or as CSV.
+
+    \b
+    Example:
+      quizzer export anki quizzer.apkg
+      quizzer export csv quizzer.csv conv-output 2023-08-16
+    """
+
+
+def _export_notes(
+    ctx: click.Context, names: tuple[str, ...], variants: int, seed: int, lang: str | None
+) -> list[Any]:
+    from quizzer.export import notes
+
+    lang = lang or lang_of(ctx)
+    try:
+        families, deck_ids = notes.targets(names)
+    except QuizzerError as exc:
+        raise click.UsageError(str(exc)) from None
+    concept = notes.concept_notes(deck_ids, lang)
+    total = len(notes.variant_plan(families, variants, seed)) * variants
+    if total < 150 or not sys.stderr.isatty():
+        return concept + notes.generated_notes(families, variants, seed, lang=lang)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("verifying variants with torch", total=total)
+        generated = notes.generated_notes(
+            families, variants, seed, lang=lang, progress=lambda n: bar.advance(task, n)
+        )
+    return concept + generated
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _export_options(fn: Any) -> Any:
+    fn = click.argument("names", nargs=-1, metavar="[FAMILY|DECK]...")(fn)
+    fn = click.option(
+        "--variants",
+        type=click.IntRange(min=1, max=1000),
+        default=5,
+        show_default=True,
+        help="Frozen verified variants per skill (family x level).",
+    )(fn)
+    fn = click.option(
+        "--seed",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help="First seed of the variants; the same seed gives the same notes.",
+    )(fn)
+    fn = click.option(
+        "--lang",
+        "export_lang",
+        type=click.Choice(["en", "zh"]),
+        help="Language of the cards [default: quizzer's language, see quizzer --help].",
+    )(fn)
+    return fn
+
+
+@export.command("anki")
+@click.argument("out", type=click.Path(dir_okay=True, path_type=Path))
+@_export_options
+@click.option("--type-answer", is_flag=True, help="Computed questions become type-in cards.")
+@click.pass_context
+def export_anki(
+    ctx: click.Context,
+    out: Path,
+    names: tuple[str, ...],
+    variants: int,
+    seed: int,
+    export_lang: str | None,
+    type_answer: bool,
+) -> None:
+    """Write an Anki package: concept cards and verified variants of each skill.
+
+    One sub-deck per topic (quizzer::Convolution ...), tags quizzer::FAMILY and
+    quizzer::difficulty::N. Notes keep their identity across exports: importing a newer
+    export updates them in place, with their review history, and adds nothing twice.
+
+    \b
+    Example:
+      quizzer export anki ~/quizzer.apkg
+      quizzer export anki conv.apkg conv-output receptive-field --variants 10 --type-answer
+    """
+    import time
+
+    from quizzer.export.anki import NoteRecord, build_package, write_package
+    from quizzer.export.files import atomic_write
+
+    notes = _export_notes(ctx, names, variants, seed, export_lang)
+    store = open_store(ctx)
+    previous = {g: NoteRecord(g, c, m) for g, (c, m) in store.anki_notes().items()}
+    # Anki updates a note only from a newer one: changed notes get a time later than any before
+    stamp = max(int(time.time()), max((r.mtime for r in previous.values()), default=0) + 1)
+    package, records = build_package(notes, stamp, previous, type_answer=type_answer)
+    atomic_write(out, lambda tmp: write_package(package, tmp, stamp))
+    store.save_anki_notes((r.guid, r.content, r.mtime) for r in records)
+    changed = sum(1 for r in records if r.mtime == stamp)
+    n_gen = sum(1 for n in notes if n.generated)
+    click.echo(
+        f"Wrote {out}: {len(notes)} notes ({len(notes) - n_gen} concept, {n_gen} generated) "
+        f"in {_plural(len({n.deck for n in notes}), 'deck')}; {changed} new or changed since the "
+        "last export."
+    )
+
+
+@export.command("csv")
+@click.argument("out", type=click.Path(dir_okay=True, path_type=Path))
+@_export_options
+@click.pass_context
+def export_csv(
+    ctx: click.Context,
+    out: Path,
+    names: tuple[str, ...],
+    variants: int,
+    seed: int,
+    export_lang: str | None,
+) -> None:
+    """Write the same notes as CSV, one row per note (plain text).
+
+    Columns: source, deck, tags, question, answer, solution, torch_check.
+
+    \b
+    Example:
+      quizzer export csv quizzer.csv
+      quizzer export csv zscore.csv z-score --variants 20
+    """
+    from quizzer.export.files import atomic_write
+    from quizzer.export.table import write_csv
+
+    notes = _export_notes(ctx, names, variants, seed, export_lang)
+    atomic_write(out, lambda tmp: write_csv(notes, tmp))
+    click.echo(f"Wrote {out}: {len(notes)} rows.")

@@ -1,0 +1,137 @@
+"""`quizzer verify`, `quizzer stats` and `quizzer report`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from quizzer.cli_common import family_args, lang_of, open_store
+
+# ---------------------------------------------------------------- verify
+
+
+@click.command()
+@click.argument("families", nargs=-1, metavar="[FAMILY]...")
+@click.option(
+    "-n",
+    "--seeds",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Seeds per level to re-verify.",
+)
+@click.option(
+    "--stored/--no-stored",
+    default=True,
+    show_default=True,
+    help="Also regenerate every question stored with a review and compare.",
+)
+@click.pass_context
+def verify(ctx: click.Context, families: tuple[str, ...], seeds: int, stored: bool) -> None:
+    """Re-verify the generators and your stored questions against the installed torch.
+
+    Run it after upgrading torch, sympy or quizzer. Each family is regenerated over N
+    seeds per level (formula and torch must agree), and each question you were shown is
+    regenerated from its seed: any answer, result or params that changed is listed.
+    Exit status 1 if anything changed or was rejected.
+
+    \b
+    Example:
+      quizzer verify
+      quizzer verify conv-output -n 1000 --no-stored
+    """
+    from quizzer import reverify
+    from quizzer.verify import torch_version
+
+    fams = family_args(families)
+    click.echo(f"torch {torch_version()}; {seeds} seeds per level")
+    bad = 0
+    for r in reverify.check_generators(fams, seeds):
+        note = (
+            f", first variant rejected for seeds {r.rejected_seeds[:10]}"
+            if r.rejected_seeds
+            else ""
+        )
+        click.echo(f"  {r.family:<20} level {r.level}: {r.checked} verified{note}")
+        bad += bool(r.rejected_seeds)
+    if stored:
+        rep = reverify.check_stored(open_store(ctx).stored_questions())
+        changed = {(c.family, c.level, c.seed) for c in rep.changes if c.what != "torch output"}
+        reworded = {(c.family, c.level, c.seed) for c in rep.changes} - changed
+        click.echo(
+            f"stored questions: {rep.questions} regenerated, {len(changed)} with a changed "
+            f"answer, {len(reworded)} with only a reworded torch output"
+            + (
+                f", {rep.other_version} from another generator version (not comparable)"
+                if rep.other_version
+                else ""
+            )
+        )
+        for c in rep.changes:
+            click.echo(
+                f"  {c.family} level {c.level} seed {c.seed}: {c.what} was {c.before!r}, "
+                f"now {c.after!r}"
+            )
+        bad += len(changed)
+    if bad:
+        ctx.exit(1)
+
+
+# ---------------------------------------------------------------- stats and config
+
+
+def _stats_help() -> str:
+    from quizzer.figures import FIGURES
+
+    lines = "\n".join(f"  {k}: {v}" for k, v in FIGURES.items())
+    return (
+        "Your progress: what is due, how much you remember, what to practise.\n\n"
+        "\b\nFigures:\n" + lines + "\n\n\b\nExample:\n  quizzer stats\n"
+        "  quizzer stats --json"
+    )
+
+
+@click.command(help=_stats_help())
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    from quizzer.stats import compute
+    from quizzer.stats_view import render
+
+    figures = compute(open_store(ctx))
+    if as_json:
+        click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
+    else:
+        render(figures, lang_of(ctx))
+
+
+@click.command()
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="Where to write the HTML file.",
+)
+@click.pass_context
+def report(ctx: click.Context, out: Path) -> None:
+    """Write a self-contained HTML progress report with charts (opens offline).
+
+    Charts: answers per day, true retention per week, accuracy per family, due forecast,
+    FSRS calibration (predicted recall vs actual, log loss, RMSE over bins), and the most
+    common mistakes. quizzer --lang zh report writes it in Chinese.
+
+    \b
+    Example:
+      quizzer report --out ~/quizzer-report.html
+    """
+    from quizzer.export.files import atomic_write
+    from quizzer.report import build
+
+    page = build(open_store(ctx), lang_of(ctx))
+    atomic_write(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    charts = page.count("class=chart")
+    click.echo(f"Wrote {out} ({charts} charts).")

@@ -1,0 +1,188 @@
+"""`quizzer quiz` and `quizzer review`: interactive sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from quizzer.cli_common import check_level, family_args, lang_of, open_store
+
+# ---------------------------------------------------------------- sessions
+
+
+def _once(fn: Any) -> Any:
+    done: list[bool] = []
+
+    def wrapper() -> None:
+        if not done:
+            done.append(True)
+            fn()
+
+    return wrapper
+
+
+def _finish(session: Any, store: Any, source: Any, verifier: Any) -> None:
+    from quizzer.models import utcnow
+
+    try:
+        source.keep_finished()
+    finally:
+        verifier.close()
+    now = utcnow()
+    session.report(store.next_due(), store.due_count(now))
+
+
+@click.command()
+@click.argument("families", nargs=-1, metavar="[FAMILY]...")
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many questions.",
+)
+@click.option("--seed", type=click.IntRange(min=0), help="Make the quiz reproducible.")
+@click.option("--level", type=click.IntRange(min=1), help="Difficulty (default: mixed).")
+@click.option(
+    "--weakest",
+    is_flag=True,
+    help="Drill your weakest skills first (lowest accuracy, then recall).",
+)
+@click.pass_context
+def quiz(
+    ctx: click.Context,
+    families: tuple[str, ...],
+    count: int,
+    seed: int | None,
+    level: int | None,
+    weakest: bool,
+) -> None:
+    """Practise generated questions; recorded as practice, the schedule is left alone.
+
+    With no FAMILY, questions mix every family. Keys: ? help, s skip, q quit.
+
+    \b
+    Example:
+      quizzer quiz                          10 questions, all families
+      quizzer quiz conv-output z-score -n 5 --level 2 --seed 42
+      quizzer quiz --weakest -n 20          your five weakest skills, weakest first
+    """
+    from quizzer.prefetch import QuestionSource, Verifier
+    from quizzer.session import Item, Session, practice_plan
+    from quizzer.ui import Terminal
+
+    fams = family_args(families)
+    check_level(fams, level)
+    store = open_store(ctx)
+    verifier = Verifier()
+    source = QuestionSource(store, verifier)
+    if weakest:
+        plan = _weakest_plan(store, fams, count, seed)
+    else:
+        plan = practice_plan(fams, count, seed, level)
+    card_ids = {(f, lvl): store.skill_card(f, lvl).id for f, lvl, _ in plan}
+    if seed is not None:  # reproducible: exactly these seeds, verified in order
+        futures = [verifier.draw(f, s, lvl) for f, lvl, s in plan]
+    else:
+        futures = [None] * count
+
+    def items():
+        for i, (fam, lvl, _s) in enumerate(plan):
+            fut = futures[i] or source.for_skill(fam, lvl)
+            yield Item(card_ids[fam, lvl], family=fam, difficulty=lvl, future=fut)
+
+    session = Session(store, Terminal(), "practice", lang=lang_of(ctx))
+    session.on_shown = _once(lambda: source.top_up(sorted(set(card_ids))))
+    session.on_answer = source.keep_finished
+    session.run(items(), total=count)
+    _finish(session, store, source, verifier)
+
+
+def _weakest_plan(store: Any, fams: list[str], count: int, seed: int | None) -> list[Any]:
+    """The weakest skills in turn, weakest first; fresh seeds (or from --seed)."""
+    import random
+
+    from quizzer.stats import weakest_skills
+
+    skills = [sk for sk in weakest_skills(store, top=100) if sk[0] in fams][:5]
+    if not skills:
+        raise click.ClickException(
+            "no answers in the last 30 days to rank your skills by: practise first "
+            "(quizzer quiz), then quizzer quiz --weakest"
+        )
+    rng = random.Random(f"weakest:{seed}") if seed is not None else random.Random()
+    return [(*skills[i % len(skills)], rng.randrange(2**31)) for i in range(count)]
+
+
+@click.command()
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Stop after this many cards.",
+)
+@click.option(
+    "--new",
+    "new_cards",
+    type=click.IntRange(min=0),
+    help="New cards allowed today (default: the new-per-day setting).",
+)
+@click.pass_context
+def review(ctx: click.Context, limit: int, new_cards: int | None) -> None:
+    """Review the cards that are due, then new ones, with FSRS scheduling.
+
+    Generated cards are skills: each review draws a fresh question. A right answer is
+    rated Good (Enter keeps it, h makes it Hard, e Easy); a wrong one Again. Concept
+    cards are self-graded. Keys: ? help, s skip, q quit.
+
+    \b
+    Example:
+      quizzer review
+      quizzer review --limit 20 --new 5
+    """
+    from quizzer import decks
+    from quizzer.models import utcnow
+    from quizzer.prefetch import QuestionSource, Verifier
+    from quizzer.schedule import make_scheduler
+    from quizzer.session import Item, Session
+    from quizzer.ui import Terminal
+
+    store = open_store(ctx)
+    scheduler = make_scheduler(store.get_setting("retention"))
+    new_per_day = store.get_setting("new-per-day") if new_cards is None else new_cards
+    verifier = Verifier()
+    source = QuestionSource(store, verifier)
+
+    def items():
+        for _ in range(limit):
+            now = utcnow()
+            card = store.next_card(now, new_per_day - store.new_introduced_today(now))
+            if card is None:
+                return
+            if card.kind == "concept":
+                yield Item(card.id, concept=decks.get_card(card.uid.removeprefix("concept:")))
+            else:
+                fut = source.for_skill(card.family, card.difficulty)
+                yield Item(card.id, family=card.family, difficulty=card.difficulty, future=fut)
+
+    from quizzer.store import catalog
+
+    skills = [(e.family, e.difficulty) for e in catalog() if e.kind == "skill"]
+    session = Session(store, Terminal(), "review", scheduler=scheduler, lang=lang_of(ctx))
+    session.on_shown = _once(lambda: source.top_up(skills))
+    session.on_answer = source.keep_finished
+    session.run(items())
+    if session.shown == 0:
+        verifier.close()
+        from quizzer.i18n import t
+        from quizzer.models import utcnow
+        from quizzer.session import when
+
+        lang, due = lang_of(ctx), store.next_due()
+        later = t("later", lang, when=when(due, utcnow(), lang)) if due else ""
+        click.echo(t("nothing_due", lang, later=later))
+        return
+    _finish(session, store, source, verifier)
