@@ -113,16 +113,10 @@ class Store:
         with self.session() as s:
             return s.scalar(q) or 0
 
-    def next_card(self, now: datetime, new_left: int, exclude: Iterable[int] = ()) -> Card | None:
+    def next_card(self, now: datetime, new_left: int) -> Card | None:
         """Due cards first (oldest due first), then new cards while the daily limit lasts,
         then learning cards due within LEARN_AHEAD."""
-        exclude = list(exclude)
-        base = (
-            select(Card)
-            .join(CardState)
-            .where(Card.active.is_(True))
-            .where(Card.id.not_in(exclude) if exclude else True)
-        )
+        base = select(Card).join(CardState).where(Card.active.is_(True))
         queries = [
             base.where(CardState.state != schedule.NEW, CardState.due <= now).order_by(
                 CardState.due
