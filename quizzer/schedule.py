@@ -93,9 +93,3 @@ def recall_at(before: dict[str, Any], now: datetime) -> float | None:
     decay, factor = decay_and_factor()
     days = max(0, (now - datetime.fromisoformat(before["last_review"])).days)
     return (1 + factor * days / before["stability"]) ** decay
-
-
-def retrievability(scheduler: Any, card_id: int, s: dict[str, Any], now: datetime) -> float | None:
-    if s["state"] == NEW:
-        return None
-    return scheduler.get_card_retrievability(_to_fsrs(card_id, s), now)

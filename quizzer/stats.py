@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from quizzer.figures import WEAKEST_MIN_ANSWERS
 from quizzer.models import utcnow
-from quizzer.store import Store
+from quizzer.store import Store, local_day_start
 
 STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 
@@ -22,13 +22,6 @@ STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 def _offset_minutes(now: datetime) -> int:
     off = now.astimezone().utcoffset()
     return int(off.total_seconds() // 60) if off else 0
-
-
-def local_day(now: datetime) -> tuple[datetime, datetime]:
-    """Start of the local day of `now` and of the next one, as UTC datetimes."""
-    local = now.astimezone()
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, start + timedelta(days=1)
 
 
 def _naive(dt: datetime) -> str:
@@ -60,7 +53,8 @@ def compute(store: Store, now: datetime | None = None) -> dict[str, Any]:
     now = now or utcnow()
     off = _offset_minutes(now)
     shift = f"{off:+d} minutes"
-    start, end = local_day(now)
+    start = local_day_start(now)
+    end = start + timedelta(days=1)
     today = now.astimezone().date()
     p = {
         "now": _naive(now),
@@ -285,16 +279,3 @@ def _misconceptions(mis_rows: list[Any], wrong: int) -> list[dict[str, Any]]:
                       "share_of_wrong": _ratio(n, wrong), "explanation": why})  # fmt: skip
     items.sort(key=lambda m: (-m["count"], m["family"], m["id"]))
     return items[:5]
-
-
-def render(f: dict[str, Any]) -> str:
-    """Plain-text rendering (the rich one is quizzer.stats_view)."""
-    cards = ", ".join(f"{f['cards'][k]} {k}" for k in STATE_NAMES.values())
-    lines = [
-        f"Cards: {cards}.",
-        f"Due now: {f['due']['now']}; by the end of today: {f['due']['today']} "
-        f"(overdue: {f['due']['overdue']}).",
-        f"Answers: {f['answers']['total']} in all ({f['answers']['reviews']} reviews, "
-        f"{f['answers']['practice']} practice), {f['answers']['today']} today.",
-    ]
-    return "\n".join(lines)
