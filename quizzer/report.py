@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from quizzer.figures import FIGURES
 from quizzer.models import utcnow
-from quizzer.stats import REVIEWS, _naive, _offset_minutes, compute
+from quizzer.stats import REVIEWS, naive_utc, offset_minutes, compute
 from quizzer.store import Store
 
 MIN_ANSWERS = 5  # below this, the page says so instead of drawing charts
@@ -115,8 +115,8 @@ def calibration(store: Store) -> dict[str, Any]:
 
 def weekly_retention(store: Store, now: datetime, weeks: int = 26) -> list[tuple[str, int, float]]:
     """(Monday, reviews counted, true retention) per local week, as in stats."""
-    shift = f"{_offset_minutes(now):+d} minutes"
-    since = _naive(now - timedelta(weeks=weeks))
+    shift = f"{offset_minutes(now):+d} minutes"
+    since = naive_utc(now - timedelta(weeks=weeks))
     sql = text(
         "SELECT date(reviewed_at, :shift, 'weekday 1', '-7 days') AS w, COUNT(*), AVG(correct)"
         f" FROM {REVIEWS} WHERE reviewed_at >= :since AND mode = 'review'"

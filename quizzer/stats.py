@@ -19,12 +19,12 @@ from quizzer.store import Store, local_day_start
 STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 
 
-def _offset_minutes(now: datetime) -> int:
+def offset_minutes(now: datetime) -> int:
     off = now.astimezone().utcoffset()
     return int(off.total_seconds() // 60) if off else 0
 
 
-def _naive(dt: datetime) -> str:
+def naive_utc(dt: datetime) -> str:
     """A UTC datetime in the form SQLAlchemy stores it in SQLite."""
     return dt.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
 
@@ -51,16 +51,16 @@ JOIN cards c ON c.id = x.card_id GROUP BY c.family, c.deck, c.difficulty"""
 
 def compute(store: Store, now: datetime | None = None) -> dict[str, Any]:
     now = now or utcnow()
-    off = _offset_minutes(now)
+    off = offset_minutes(now)
     shift = f"{off:+d} minutes"
     start = local_day_start(now)
     end = start + timedelta(days=1)
     today = now.astimezone().date()
     p = {
-        "now": _naive(now),
-        "start": _naive(start),
-        "end": _naive(end),
-        "d30": _naive(now - timedelta(days=30)),
+        "now": naive_utc(now),
+        "start": naive_utc(start),
+        "end": naive_utc(end),
+        "d30": naive_utc(now - timedelta(days=30)),
         "shift": shift,
     }
     retention_target = store.get_setting("retention")
@@ -88,7 +88,7 @@ def compute(store: Store, now: datetime | None = None) -> dict[str, Any]:
             # whole days since the start of today (local midnight, in UTC); overdue -> 0
             f"SELECT MAX(0, CAST(julianday(s.due) - julianday(:start) AS INTEGER)) AS d,"
             f" COUNT(*) {active_due} AND s.due < :horizon GROUP BY d",
-            horizon=_naive(start + timedelta(days=30)),
+            horizon=naive_utc(start + timedelta(days=30)),
         ))  # fmt: skip
         first = one(f"SELECT MIN(reviewed_at) FROM {REVIEWS}")
         days: list[tuple[date, list[int]]] = []
@@ -96,7 +96,7 @@ def compute(store: Store, now: datetime | None = None) -> dict[str, Any]:
             first_local = datetime.fromisoformat(first).replace(tzinfo=UTC).astimezone().date()
             first_day = start - timedelta(days=(today - first_local).days)
             ndays = (today - first_local).days + 1
-            for i, agg in rows(DAYS_SQL, first_day=_naive(first_day), ndays=ndays):
+            for i, agg in rows(DAYS_SQL, first_day=naive_utc(first_day), ndays=ndays):
                 days.append((first_local + timedelta(days=i), json.loads(agg)))
         ret_n, ret_right = rows(
             f"SELECT COUNT(*), SUM(correct) FROM {REVIEWS} WHERE reviewed_at >= :d30"
@@ -242,7 +242,7 @@ def weakest_skills(
     """(family, level) of the skills to drill first: lowest accuracy in the last 30 days,
     then lowest recall (any number of answers); [] when there is no history."""
     now = now or utcnow()
-    p = {"d30": _naive(now - timedelta(days=30)), "now": _naive(now)}
+    p = {"d30": naive_utc(now - timedelta(days=30)), "now": naive_utc(now)}
     with store.engine.connect() as c:
         acc_rows = list(
             c.execute(
