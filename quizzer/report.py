@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from quizzer.figures import FIGURES
 from quizzer.models import utcnow
-from quizzer.stats import REVIEWS, naive_utc, offset_minutes, compute
+from quizzer.stats import REVIEWS, compute, naive_utc, offset_minutes
 from quizzer.store import Store
 
 MIN_ANSWERS = 5  # below this, the page says so instead of drawing charts
