@@ -23,4 +23,7 @@ FIGURES = {
     "recall = FSRS probability of remembering the skill now",
     "misconceptions": "the named mistakes that explain most wrong answers in the last 30 "
     "days, with their share of all wrong answers",
+    "timezone": "the learner's time zone ($TZ, else the system's): every day and week above "
+    "is a local date there, from local midnight to local midnight (23 or 25 hours across "
+    "a daylight-saving change); weeks start on Monday",
 }

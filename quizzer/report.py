@@ -11,15 +11,17 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
 
+from quizzer import days
 from quizzer.figures import FIGURES
 from quizzer.models import utcnow
-from quizzer.stats import REVIEWS, compute, naive_utc, offset_minutes
+from quizzer.stats import PERIODS, REVIEWS, bounds_json, compute
 from quizzer.store import Store
 
 MIN_ANSWERS = 5  # below this, the page says so instead of drawing charts
@@ -113,17 +115,23 @@ def calibration(store: Store) -> dict[str, Any]:
     return {"n": n, "bins": bins, "log_loss": log_loss, "rmse_bins": rmse}
 
 
+# true retention per period: a range search of the covering index per week
+WEEKS_SQL = f"""{PERIODS}
+SELECT i, (SELECT json_array(COUNT(*), SUM(correct)) FROM {REVIEWS}
+           WHERE reviewed_at >= p.lo AND reviewed_at < p.hi AND mode = 'review'
+           AND prior_state = 2 AND correct IS NOT NULL)
+FROM p WHERE hi IS NOT NULL"""
+
+
 def weekly_retention(store: Store, now: datetime, weeks: int = 26) -> list[tuple[str, int, float]]:
-    """(Monday, reviews counted, true retention) per local week, as in stats."""
-    shift = f"{offset_minutes(now):+d} minutes"
-    since = naive_utc(now - timedelta(weeks=weeks))
-    sql = text(
-        "SELECT date(reviewed_at, :shift, 'weekday 1', '-7 days') AS w, COUNT(*), AVG(correct)"
-        f" FROM {REVIEWS} WHERE reviewed_at >= :since AND mode = 'review'"
-        " AND prior_state = 2 AND correct IS NOT NULL GROUP BY w ORDER BY w"
-    )
+    """(Monday, reviews counted, true retention) per local week, Monday to Sunday, of the
+    last `weeks` weeks (this one included), as in stats; weeks without reviews are left out."""
+    first = days.week_start(days.today(now)) - timedelta(weeks=weeks - 1)
+    mondays = [first + timedelta(weeks=i) for i in range(weeks + 1)]
+    bounds = bounds_json([days.day_start(d) for d in mondays])
     with store.engine.connect() as c:
-        return [(w, n, a) for w, n, a in c.execute(sql, {"shift": shift, "since": since})]
+        found = [(i, json.loads(agg)) for i, agg in c.execute(text(WEEKS_SQL), {"bounds": bounds})]
+    return [(mondays[i].isoformat(), n, right / n) for i, (n, right) in found if n]
 
 
 def matplotlib_auto() -> Any:
@@ -217,8 +225,8 @@ def build(store: Store, lang: str = "en", now: datetime | None = None) -> str:
     w = T[lang]
     f = compute(store, now)
     e = html.escape
-    parts = [f"<h1>{e(w['title'])}</h1><p class=meta>{e(w['generated'])}: "
-             f"{e(now.astimezone().strftime('%Y-%m-%d %H:%M'))}</p>"]  # fmt: skip
+    stamp = f"{days.local(now):%Y-%m-%d %H:%M} ({f['timezone']})"  # the learner's clock
+    parts = [f"<h1>{e(w['title'])}</h1><p class=meta>{e(w['generated'])}: {e(stamp)}</p>"]
     if f["answers"]["total"] < MIN_ANSWERS:
         msg = w["empty"].format(n=f["answers"]["total"], min=MIN_ANSWERS)
         parts.append(f"<p class=empty>{e(msg)}</p>")

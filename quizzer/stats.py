@@ -12,34 +12,47 @@ from typing import Any
 
 from sqlalchemy import text
 
+from quizzer import days
 from quizzer.figures import WEAKEST_MIN_ANSWERS
 from quizzer.models import utcnow
-from quizzer.store import Store, local_day_start
+from quizzer.store import Store
 
 STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
 
 
-def offset_minutes(now: datetime) -> int:
-    off = now.astimezone().utcoffset()
-    return int(off.total_seconds() // 60) if off else 0
-
-
 def naive_utc(dt: datetime) -> str:
     """A UTC datetime in the form SQLAlchemy stores it in SQLite."""
-    return dt.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def bounds_json(instants: list[datetime]) -> str:
+    """Period boundaries (e.g. days.day_starts) for PERIODS as SQL parameter :bounds."""
+    return json.dumps([naive_utc(t) for t in instants])
 
 
 REVIEWS = "reviews INDEXED BY ix_reviews_stats"  # every figure reads the covering index
 
+# Periods [lo, hi) from consecutive boundaries computed in Python (days.day_starts: local
+# days are 23 to 25 hours long across a DST change); i is the period's index.
+PERIODS = (
+    "WITH p(i, lo, hi) AS (SELECT key, value, lead(value) OVER (ORDER BY key) FROM"
+    " json_each(:bounds))"
+)
+
 # One row per local day since the first answer: answers, time, reviews, practice. A range
 # search of the covering index per day, no sort of all reviews.
-DAYS_SQL = f"""
-WITH RECURSIVE d(i, lo, hi) AS (
-  SELECT 0, :first_day, datetime(:first_day, '+1 day')
-  UNION ALL SELECT i + 1, hi, datetime(hi, '+1 day') FROM d WHERE i < :ndays - 1)
+DAYS_SQL = f"""{PERIODS}
 SELECT i, (SELECT json_array(COUNT(*), SUM(duration_ms), SUM(mode = 'review'),
                              SUM(mode = 'practice'))
-           FROM {REVIEWS} WHERE reviewed_at >= d.lo AND reviewed_at < d.hi) FROM d"""
+           FROM {REVIEWS} WHERE reviewed_at >= p.lo AND reviewed_at < p.hi)
+FROM p WHERE hi IS NOT NULL"""
+
+ACTIVE_DUE = "FROM card_states s JOIN cards c ON c.id = s.card_id WHERE c.active AND s.state != 0"
+
+# cards due on each local day: a range search of ix_card_states_due per day
+FORECAST_SQL = f"""{PERIODS}
+SELECT i, (SELECT COUNT(*) {ACTIVE_DUE} AND s.due >= p.lo AND s.due < p.hi)
+FROM p WHERE hi IS NOT NULL"""
 
 # answers per card in the last 30 days, grouped on the small result, then by skill/deck
 WINDOW_SQL = f"""
@@ -51,17 +64,13 @@ JOIN cards c ON c.id = x.card_id GROUP BY c.family, c.deck, c.difficulty"""
 
 def compute(store: Store, now: datetime | None = None) -> dict[str, Any]:
     now = now or utcnow()
-    off = offset_minutes(now)
-    shift = f"{off:+d} minutes"
-    start = local_day_start(now)
-    end = start + timedelta(days=1)
-    today = now.astimezone().date()
+    today = days.today(now)
+    ahead = days.day_starts(today, today + timedelta(days=29))  # today and 29 more days
     p = {
         "now": naive_utc(now),
-        "start": naive_utc(start),
-        "end": naive_utc(end),
+        "start": naive_utc(ahead[0]),
+        "end": naive_utc(ahead[1]),
         "d30": naive_utc(now - timedelta(days=30)),
-        "shift": shift,
     }
     retention_target = store.get_setting("retention")
     with store.engine.connect() as c:
@@ -76,28 +85,21 @@ def compute(store: Store, now: datetime | None = None) -> dict[str, Any]:
             "SELECT s.state, COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id "
             "WHERE c.active GROUP BY s.state"
         ))  # fmt: skip
-        active_due = (
-            "FROM card_states s JOIN cards c ON c.id = s.card_id WHERE c.active AND s.state != 0"
-        )
         due = {
-            "now": one(f"SELECT COUNT(*) {active_due} AND s.due <= :now"),
-            "today": one(f"SELECT COUNT(*) {active_due} AND s.due < :end"),
-            "overdue": one(f"SELECT COUNT(*) {active_due} AND s.due < :start"),
+            "now": one(f"SELECT COUNT(*) {ACTIVE_DUE} AND s.due <= :now"),
+            "today": one(f"SELECT COUNT(*) {ACTIVE_DUE} AND s.due < :end"),
+            "overdue": one(f"SELECT COUNT(*) {ACTIVE_DUE} AND s.due < :start"),
         }
-        forecast_rows = dict(rows(
-            # whole days since the start of today (local midnight, in UTC); overdue -> 0
-            f"SELECT MAX(0, CAST(julianday(s.due) - julianday(:start) AS INTEGER)) AS d,"
-            f" COUNT(*) {active_due} AND s.due < :horizon GROUP BY d",
-            horizon=naive_utc(start + timedelta(days=30)),
-        ))  # fmt: skip
+        # today's count includes the overdue cards; each later day counts its own
+        later = dict(rows(FORECAST_SQL, bounds=bounds_json(ahead[1:])))
+        forecast = [due["today"]] + [later.get(i, 0) for i in range(29)]
         first = one(f"SELECT MIN(reviewed_at) FROM {REVIEWS}")
-        days: list[tuple[date, list[int]]] = []
+        per_day: list[tuple[date, list[int]]] = []
         if first is not None:
-            first_local = datetime.fromisoformat(first).replace(tzinfo=UTC).astimezone().date()
-            first_day = start - timedelta(days=(today - first_local).days)
-            ndays = (today - first_local).days + 1
-            for i, agg in rows(DAYS_SQL, first_day=naive_utc(first_day), ndays=ndays):
-                days.append((first_local + timedelta(days=i), json.loads(agg)))
+            first_local = days.local_date(datetime.fromisoformat(first))
+            bounds = bounds_json(days.day_starts(first_local, today))
+            for i, agg in rows(DAYS_SQL, bounds=bounds):
+                per_day.append((first_local + timedelta(days=i), json.loads(agg)))
         ret_n, ret_right = rows(
             f"SELECT COUNT(*), SUM(correct) FROM {REVIEWS} WHERE reviewed_at >= :d30"
             " AND mode = 'review' AND prior_state = 2 AND correct IS NOT NULL"
@@ -118,24 +120,24 @@ def compute(store: Store, now: datetime | None = None) -> dict[str, Any]:
         wrong_30d = one(f"SELECT COUNT(*) FROM {REVIEWS} WHERE reviewed_at >= :d30 AND correct = 0")
 
     def total(since: date | None, k: int) -> int:
-        return sum(agg[k] or 0 for d, agg in days if since is None or d >= since)
+        return sum(agg[k] or 0 for d, agg in per_day if since is None or d >= since)
 
     return {
         "generated_at": now.isoformat(),
-        "timezone_offset_minutes": off,
+        "timezone": days.zone_name(),
         "cards": {name: by_state.get(k, 0) for k, name in STATE_NAMES.items()}
         | {"total": sum(by_state.values())},
         "due": due,
         "forecast": [
-            {"date": (today + timedelta(days=i)).isoformat(), "due": forecast_rows.get(i, 0)}
-            for i in range(30)
+            {"date": (today + timedelta(days=i)).isoformat(), "due": n}
+            for i, n in enumerate(forecast)
         ],
         "heatmap": [
             {"date": d.isoformat(), "answers": agg[0]}
-            for d, agg in days
+            for d, agg in per_day
             if agg[0] and (today - d).days < 365
         ],
-        "streak": _streaks([d.isoformat() for d, agg in days if agg[0]], today),
+        "streak": _streaks([d.isoformat() for d, agg in per_day if agg[0]], today),
         "time_spent_minutes": {
             k: round(total(since, 1) / 60000, 1)
             for k, since in (
@@ -162,10 +164,8 @@ def compute(store: Store, now: datetime | None = None) -> dict[str, Any]:
     }
 
 
-def _streaks(days: list[str], today: Any) -> dict[str, int]:
-    from datetime import date
-
-    ds = [date.fromisoformat(d) for d in days]
+def _streaks(dates: list[str], today: date) -> dict[str, int]:
+    ds = [date.fromisoformat(d) for d in dates]
     longest = run = 0
     prev = None
     for d in ds:
@@ -209,11 +209,11 @@ def _accuracy(acc_rows: list[Any]) -> dict[str, Any]:
     return {"by_family": dict(sorted(fam.items())), "by_topic": dict(sorted(topic.items()))}
 
 
-def _recall(stability: float, days: int) -> float:
+def _recall(stability: float, elapsed_days: int) -> float:
     from quizzer.schedule import decay_and_factor
 
     decay, factor = decay_and_factor()
-    return (1 + factor * max(0, days) / stability) ** decay
+    return (1 + factor * max(0, elapsed_days) / stability) ** decay
 
 
 def _weakest(acc_rows: list[Any], recall_rows: list[Any]) -> list[dict[str, Any]]:

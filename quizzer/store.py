@@ -52,8 +52,9 @@ def catalog() -> list[CatalogEntry]:
 
 
 def local_day_start(now: datetime) -> datetime:
-    local = now.astimezone()
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+    from quizzer import days
+
+    return days.day_start(days.local_date(now))  # per date: right on a DST change's day
 
 
 class Store:
