@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -79,13 +79,13 @@ def _export_options(fn: Any) -> Any:
 
 
 @export.command("anki")
-@click.argument("out", type=click.Path(dir_okay=True, path_type=Path))
+@click.argument("out", type=click.Path(allow_dash=True))
 @_export_options
 @click.option("--type-answer", is_flag=True, help="Computed questions become type-in cards.")
 @click.pass_context
 def export_anki(
     ctx: click.Context,
-    out: Path,
+    out: str,
     names: tuple[str, ...],
     variants: int,
     seed: int,
@@ -98,6 +98,9 @@ def export_anki(
     quizzer::difficulty::N. Notes keep their identity across exports: importing a newer
     export updates them in place, with their review history, and adds nothing twice.
 
+    OUT is replaced atomically; if it is a symbolic link, the file it points to is. A
+    directory, pipe or device is refused, and so is - (a package is a binary file).
+
     \b
     Example:
       quizzer export anki ~/quizzer.apkg
@@ -106,32 +109,34 @@ def export_anki(
     import time
 
     from quizzer.export.anki import NoteRecord, build_package, write_package
-    from quizzer.export.files import atomic_write
+    from quizzer.export.files import Format, atomic_write, output_target
 
+    fmt = Format("quizzer.apkg", no_stdout="an Anki package is a binary file (a zip archive)")
+    output_target(out, fmt)  # refuse a bad target before the slow part
     notes = _export_notes(ctx, names, variants, seed, export_lang)
     store = open_store(ctx)
     previous = {g: NoteRecord(g, c, m) for g, (c, m) in store.anki_notes().items()}
     # Anki updates a note only from a newer one: changed notes get a time later than any before
     stamp = max(int(time.time()), max((r.mtime for r in previous.values()), default=0) + 1)
     package, records = build_package(notes, stamp, previous, type_answer=type_answer)
-    atomic_write(out, lambda tmp: write_package(package, tmp, stamp))
+    target = atomic_write(out, lambda tmp: write_package(package, tmp, stamp), fmt)
     store.save_anki_notes((r.guid, r.content, r.mtime) for r in records)
     changed = sum(1 for r in records if r.mtime == stamp)
     n_gen = sum(1 for n in notes if n.generated)
     click.echo(
-        f"Wrote {out}: {len(notes)} notes ({len(notes) - n_gen} concept, {n_gen} generated) "
+        f"Wrote {target}: {len(notes)} notes ({len(notes) - n_gen} concept, {n_gen} generated) "
         f"in {_plural(len({n.deck for n in notes}), 'deck')}; {changed} new or changed since the "
         "last export."
     )
 
 
 @export.command("csv")
-@click.argument("out", type=click.Path(dir_okay=True, path_type=Path))
+@click.argument("out", type=click.Path(allow_dash=True))
 @_export_options
 @click.pass_context
 def export_csv(
     ctx: click.Context,
-    out: Path,
+    out: str,
     names: tuple[str, ...],
     variants: int,
     seed: int,
@@ -141,14 +146,29 @@ def export_csv(
 
     Columns: source, deck, tags, question, answer, solution, torch_check.
 
+    With - as OUT the CSV goes to standard output, and the count of rows to standard error.
+    A file is replaced atomically; if it is a symbolic link, the file it points to is. A
+    directory, pipe or device is refused.
+
     \b
     Example:
       quizzer export csv quizzer.csv
       quizzer export csv zscore.csv z-score --variants 20
+      quizzer export csv - z-score | less
     """
-    from quizzer.export.files import atomic_write
+    from quizzer.export.files import Format, atomic_write, output_target, write_stdout
     from quizzer.export.table import write_csv
 
+    fmt = Format("quizzer.csv")
+    to_file = output_target(out, fmt) is not None  # refuse a bad target before the slow part
     notes = _export_notes(ctx, names, variants, seed, export_lang)
-    atomic_write(out, lambda tmp: write_csv(notes, tmp))
-    click.echo(f"Wrote {out}: {len(notes)} rows.")
+    if to_file:
+        target = atomic_write(out, lambda tmp: write_csv(notes, tmp), fmt)
+        click.echo(f"Wrote {target}: {len(notes)} rows.")
+        return
+    try:
+        write_stdout(lambda tmp: write_csv(notes, tmp), sys.stdout.buffer)
+    except BrokenPipeError:  # the reader stopped early (| head): stop quietly, like cat
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        ctx.exit(1)
+    click.echo(f"Wrote {len(notes)} rows to standard output.", err=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
@@ -111,27 +110,32 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 @click.option(
     "--out",
     "out",
-    type=click.Path(path_type=Path),
-    default=Path("report.html"),
+    type=click.Path(allow_dash=True),
+    default="report.html",
     show_default=True,
-    help="Where to write the HTML file.",
+    help="Where to write the HTML file (a regular file; not -).",
 )
 @click.pass_context
-def report(ctx: click.Context, out: Path) -> None:
+def report(ctx: click.Context, out: str) -> None:
     """Write a self-contained HTML progress report with charts (opens offline).
 
     Charts: answers per day, true retention per week, accuracy per family, due forecast,
     FSRS calibration (predicted recall vs actual, log loss, RMSE over bins), and the most
     common mistakes. quizzer --lang zh report writes it in Chinese.
 
+    The file is replaced atomically; if it is a symbolic link, the file it points to is.
+    A directory, pipe or device is refused, and so is - (the report is a page to open).
+
     \b
     Example:
       quizzer report --out ~/quizzer-report.html
     """
-    from quizzer.export.files import atomic_write
+    from quizzer.export.files import Format, atomic_write, output_target
     from quizzer.report import build
 
+    fmt = Format("report.html", no_stdout="the report is a page to open in a browser")
+    output_target(out, fmt)  # refuse a bad target before building the report
     page = build(open_store(ctx), lang_of(ctx))
-    atomic_write(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    target = atomic_write(out, lambda tmp: tmp.write_text(page, encoding="utf-8"), fmt)
     charts = page.count("class=chart")
-    click.echo(f"Wrote {out} ({charts} charts).")
+    click.echo(f"Wrote {target} ({charts} charts).")
