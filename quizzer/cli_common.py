@@ -23,11 +23,21 @@ def lang_of(ctx: click.Context) -> str:
     return saved if saved in ("en", "zh") else "en"
 
 
-def open_store(ctx: click.Context):
+def open_store(ctx: click.Context, write: bool = False):
+    """The learner's Store, checked, created or upgraded (progress on stderr), with the
+    catalog synced. With write, a read-only database is refused in one line, before any
+    question is shown: the command exists to save something."""
     from quizzer.db import connect
+    from quizzer.errors import DatabaseReadOnly
     from quizzer.store import Store
 
-    store = Store(connect(ctx.obj["db"]))
+    root = ctx.find_root()
+    store = Store(connect(root.obj["db"], notify=lambda msg: click.echo(msg, err=True)))
+    if write and store.read_only:
+        raise DatabaseReadOnly(
+            f"{store.path} is read-only: `{ctx.command_path}` must save to it; make it "
+            "writable, or work on a copy (quizzer backup COPY, then quizzer --db COPY ...)"
+        )
     store.sync_catalog()
     return store
 

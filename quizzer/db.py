@@ -1,11 +1,20 @@
-"""Where the database is, and opening it safely.
+"""Opening the learner's database safely.
 
-The database is chosen by --db (a path or an SQLAlchemy URL), else $QUIZZER_DB, else
-an SQLite file in the user's data directory. Before SQLAlchemy touches a file, it is
-checked: a directory, a file that is not SQLite, an SQLite file of another program or
-an unwritable place gives one clear DatabaseError and leaves the file as it was.
-SQLite runs in WAL mode with foreign keys on. A new or older database is migrated to
-the current schema by Alembic (quizzer.migrate).
+Before anything can change a file, it is looked at without writing (SQLite's immutable or
+read-only mode, so no -wal or -shm file appears beside a file that is then refused):
+
+- a directory, a device, a file that is not SQLite, a damaged file (`PRAGMA quick_check`)
+  or the SQLite database of another program (its own tables, or another application's
+  `alembic_version`) is refused with one line (DatabaseError) and left byte for byte;
+- a file quizzer may read but not write is opened read-only: `stats`, `report`, `export`
+  and `check` work, commands that must write say so in one line (DatabaseReadOnly).
+
+A writable database runs in WAL mode with foreign keys on and `synchronous=FULL` (a
+committed answer survives a power cut), and waits up to BUSY_TIMEOUT for another quizzer
+that holds the write lock. Transactions are quizzer's own (the driver's implicit ones are
+off): reads run in `BEGIN` (one consistent snapshot), writes in `BEGIN IMMEDIATE` (the write
+lock is taken before anything is read, so no decision is ever made on a stale read). A new
+or older database is created or upgraded in one such transaction (quizzer.migrate).
 """
 
 from __future__ import annotations
@@ -14,140 +23,253 @@ import json
 import os
 import sqlite3
 import tempfile
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from quizzer.errors import DatabaseError
+from quizzer.errors import DatabaseError, DatabaseReadOnly
+from quizzer.location import ENV_VAR, FILENAME, Location, default_path, locate
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-ENV_VAR = "QUIZZER_DB"
-FILENAME = "quizzer.sqlite3"
+__all__ = ["ENV_VAR", "FILENAME", "connect", "default_path", "inspect", "locate"]
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT = 30.0  # seconds a write waits for another quizzer's write lock
+QUIZZER_TABLES = frozenset(
+    {"cards", "card_states", "reviews", "settings", "variants", "anki_notes", "alembic_version"}
+)
+CORE_TABLES = frozenset({"cards", "card_states", "reviews", "settings"})
+
+Notify = Callable[[str], None]
 
 
-def default_path() -> Path:
-    import platformdirs
+@dataclass(frozen=True)
+class Inspection:
+    """What an existing file holds, read without changing it."""
 
-    return platformdirs.user_data_path("quizzer", appauthor=False) / FILENAME
+    exists: bool  # an SQLite database with at least its header (an empty file is new)
+    wal: bool = False  # the header says WAL mode
+    tables: frozenset[str] = frozenset()
+    revision: str | None = None  # alembic_version, when there is one
+    writable: bool = True  # the file and the place of its -wal/-shm files can be written
 
-
-def resolve(db: str | None) -> tuple[str, Path | None]:
-    """(SQLAlchemy URL, file path or None) for --db / $QUIZZER_DB / the default."""
-    value = db or os.environ.get(ENV_VAR) or ""
-    if not value:
-        path = default_path()
-        return f"sqlite:///{path}", path
-    if "://" in value:
-        if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
-            path = Path(value[len("sqlite:///") :].split("?", 1)[0])
-            return value, path
-        if value.startswith("sqlite://"):
-            raise DatabaseError(f"{value}: an in-memory database would lose every review")
-        return value, None
-    path = Path(value).expanduser()
-    return f"sqlite:///{path.absolute()}", path
+    @property
+    def empty(self) -> bool:
+        return not self.tables
 
 
-def check_path(path: Path, create_parent: bool = False) -> None:
-    """Refuse, with one line, a path quizzer must not or cannot use as its database."""
+def inspect(loc: Location) -> Inspection:
+    """Check the file at loc.path without writing anything; DatabaseError if quizzer must
+    not open it (not a file, not SQLite, damaged, another program's)."""
+    path = loc.path
     if path.is_dir():
         raise DatabaseError(f"{path} is a directory, not a database file")
-    if path.exists():
-        if not path.is_file():
-            raise DatabaseError(f"{path} is not a regular file")
-        try:
-            with open(path, "rb") as f:
-                header = f.read(len(SQLITE_MAGIC))
-        except OSError as exc:
-            raise DatabaseError(f"cannot read {path}: {exc.strerror}") from None
-        if header and header != SQLITE_MAGIC:
-            raise DatabaseError(f"{path} is not an SQLite database")
-        if not os.access(path, os.W_OK):
-            raise DatabaseError(f"{path} is not writable")
-        if header:
-            _check_foreign_tables(path)
-    parent = path.absolute().parent
+    if not path.exists():
+        if path.is_symlink():
+            raise DatabaseError(f"{path} is a symbolic link to a file that does not exist")
+        return Inspection(exists=False, writable=not loc.read_only)
+    if not path.is_file():
+        raise DatabaseError(f"{path} is not a regular file")
+    try:
+        with open(path, "rb") as f:
+            header = f.read(100)
+    except OSError as exc:
+        raise DatabaseError(f"cannot read {path}: {exc.strerror}") from None
+    if not header:
+        return Inspection(exists=False, writable=_writable(path, wal=False) and not loc.read_only)
+    if not header.startswith(SQLITE_MAGIC) or len(header) < 100:
+        raise DatabaseError(f"{path} is not an SQLite database")
+    wal = header[18] == 2 and header[19] == 2
+    tables, revision = _schema_and_check(path, wal)
+    _refuse_foreign(path, tables, revision)
+    return Inspection(True, wal, tables, revision, _writable(path, wal) and not loc.read_only)
+
+
+def _writable(path: Path, wal: bool) -> bool:
+    """True if quizzer can write the file (and, in WAL mode, its -wal/-shm files)."""
+    if not os.access(path, os.R_OK | os.W_OK):
+        return False
+    sidecars = [Path(f"{path}-wal"), Path(f"{path}-shm")]
+    if all(p.exists() for p in sidecars):
+        return all(os.access(p, os.R_OK | os.W_OK) for p in sidecars)
+    return os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _readonly_uri(path: Path, wal: bool) -> str:
+    """A URI that reads the file and creates nothing beside it: immutable when no -wal file
+    holds newer pages (exact then), else read-only through the existing -wal/-shm."""
+    sidecars = Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists()
+    mode = "mode=ro" if wal and sidecars else "immutable=1"
+    return f"file:{quote(str(path))}?{mode}"
+
+
+def reader_uri(path: Path) -> str:
+    """A URI to read quizzer's own database at path with SQLite's locking (so a snapshot is
+    consistent while other sessions write); read-only, creating nothing, when quizzer may
+    not write there."""
+    with open(path, "rb") as f:
+        header = f.read(100)
+    wal = len(header) == 100 and header[18] == 2
+    if _writable(path, wal):
+        return f"file:{quote(str(path))}?mode=rw"
+    return _readonly_uri(path, wal)
+
+
+def _schema_and_check(path: Path, wal: bool) -> tuple[frozenset[str], str | None]:
+    try:
+        with closing(sqlite3.connect(_readonly_uri(path, wal), uri=True)) as con:
+            tables = frozenset(
+                r[0]
+                for r in con.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+                )
+            )
+            revision = None
+            if "alembic_version" in tables:
+                row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
+            problem = con.execute("PRAGMA quick_check(1)").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is damaged or not a usable SQLite database ({exc})") from None
+    if problem != "ok":
+        raise DatabaseError(
+            f"{path} is damaged ({' '.join(str(problem).split())[:120]}); restore a backup, "
+            "or try `sqlite3 FILE .recover`"
+        )
+    return tables, revision
+
+
+def _refuse_foreign(path: Path, tables: frozenset[str], revision: str | None) -> None:
+    """An SQLite file whose tables are not quizzer's belongs to another program."""
+    if not tables or tables <= QUIZZER_TABLES and (revision is None or CORE_TABLES <= tables):
+        return
+    if CORE_TABLES <= tables and "alembic_version" in tables:
+        return  # quizzer's, perhaps with tables of a newer version (migrate decides)
+    shown = ", ".join(sorted(tables - QUIZZER_TABLES)[:5] or sorted(tables)[:5])
+    raise DatabaseError(f"{path} is an SQLite database of another program (tables: {shown})")
+
+
+def _prepare_new(loc: Location) -> None:
+    """Make sure a new database file can be created at loc.path."""
+    parent = loc.path.parent
     if not parent.exists():
-        if not create_parent:
-            raise DatabaseError(f"cannot create {path}: directory {parent} does not exist")
+        if not loc.default:
+            raise DatabaseError(f"cannot create {loc.path}: directory {parent} does not exist")
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseError(f"cannot create directory {parent}: {exc.strerror}") from None
     if not parent.is_dir():
-        raise DatabaseError(f"cannot create {path}: {parent} is not a directory")
-    try:  # SQLite needs to write its -wal and -shm files beside the database
+        raise DatabaseError(f"cannot create {loc.path}: {parent} is not a directory")
+    if loc.read_only:
+        raise DatabaseError(f"{loc.path} does not exist (and mode=ro cannot create it)")
+    try:  # SQLite must be able to create the file and its -wal and -shm files there
         with tempfile.TemporaryFile(dir=parent):
             pass
     except OSError as exc:
         raise DatabaseError(f"cannot write in {parent}: {exc.strerror}") from None
 
 
-def _check_foreign_tables(path: Path) -> None:
-    """An SQLite file with tables but none of ours belongs to another program."""
+def connect(db: str | None = None, migrate: bool = True, notify: Notify | None = None) -> Engine:
+    """An Engine on the database named by `db` (see quizzer.location), checked, and created
+    or upgraded to the current schema when `migrate` (progress and backups reported through
+    `notify`). A read-only database is opened read-only: writing through it raises
+    DatabaseReadOnly. Raises DatabaseError, one line, for anything unusable."""
+    loc = locate(db)
+    info = inspect(loc)
+    if not info.exists:
+        if loc.path.exists() and not info.writable:
+            raise DatabaseError(f"{loc.path} is empty and read-only: nothing to read")
+        _prepare_new(loc)
+    engine = _engine(loc, info)
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        finally:
-            con.close()
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"{path} is not a usable SQLite database ({exc})") from None
-    if names and "alembic_version" not in names:
-        shown = ", ".join(sorted(names)[:5])
-        raise DatabaseError(f"{path} is an SQLite database of another program (tables: {shown})")
+        with engine.connect():  # the first connection: WAL mode set, pragmas checked
+            pass
+        if migrate:
+            from quizzer.migrate import HEAD, upgrade
+
+            if info.writable:
+                upgrade(engine, loc, notify)
+            elif info.revision != HEAD:
+                raise DatabaseError(
+                    f"{loc.path} is read-only and at schema {info.revision}; this quizzer "
+                    f"needs {HEAD}: open it once with write access to upgrade it"
+                )
+    except SQLAlchemyError as exc:
+        from quizzer.store import describe_failure
+
+        engine.dispose()
+        raise DatabaseError(f"cannot open {loc.path}: {describe_failure(exc)}") from None
+    return engine
+
+
+def _engine(loc: Location, info: Inspection) -> Engine:
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import QueuePool
+
+    read_only = not info.writable
+    path = quote(str(loc.path))
+    uri = _readonly_uri(loc.path, info.wal) if read_only else f"file:{path}?mode=rwc"
+
+    def creator() -> sqlite3.Connection:
+        con = sqlite3.connect(
+            uri, uri=True, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT
+        )
+        con.execute("PRAGMA foreign_keys=ON")
+        if not read_only:
+            if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=FULL")
+        return con
+
+    engine = create_engine(f"sqlite+pysqlite:///{path}", creator=creator, poolclass=QueuePool)
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        if conn.get_execution_options().get("quizzer_write"):
+            if read_only:
+                raise DatabaseReadOnly(f"{loc.path} is read-only")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine.execution_options(quizzer_read_only=read_only, quizzer_path=str(loc.path))
+
+
+def is_read_only(engine: Engine) -> bool:
+    return bool(engine.get_execution_options().get("quizzer_read_only"))
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, its transactions taking the write lock at BEGIN (BEGIN IMMEDIATE)."""
+    return engine.execution_options(quizzer_write=True)
 
 
 def peek_setting(db: str | None, key: str) -> Any:
-    """A saved setting read with the stdlib sqlite3, read-only, for commands that otherwise
-    need no database (and so no SQLAlchemy); None when there is no such database or value."""
+    """A saved setting read with the stdlib sqlite3, without writing anything, for commands
+    that otherwise need no database (and so no SQLAlchemy); None when there is none."""
     try:
-        _url, path = resolve(db)
+        loc = locate(db)
     except DatabaseError:
         return None
-    if path is None or not path.is_file():
-        return None
+    path = loc.path
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
+        if not path.is_file():
+            return None
+        with open(path, "rb") as f:
+            header = f.read(100)
+        if not header.startswith(SQLITE_MAGIC) or len(header) < 100:
+            return None
+        with closing(sqlite3.connect(_readonly_uri(path, header[18] == 2), uri=True)) as con:
             row = con.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        finally:
-            con.close()
-    except sqlite3.Error:
+        return json.loads(row[0]) if row and row[0] is not None else None
+    except (OSError, sqlite3.Error, ValueError, TypeError):
         return None
-    return json.loads(row[0]) if row else None
-
-
-def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-    cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
-
-
-def connect(db: str | None = None, migrate: bool = True) -> Engine:
-    """An Engine on the chosen database, created and migrated to the current schema."""
-    from sqlalchemy import create_engine, event
-    from sqlalchemy.exc import SQLAlchemyError
-
-    url, path = resolve(db)
-    if path is not None:
-        check_path(path, create_parent=not (db or os.environ.get(ENV_VAR)))
-    try:
-        engine = create_engine(url)
-    except (SQLAlchemyError, ValueError, ImportError) as exc:
-        raise DatabaseError(f"cannot open database {url}: {exc}") from None
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _on_connect)
-    if migrate:
-        from quizzer.migrate import upgrade
-
-        try:
-            upgrade(engine)
-        except SQLAlchemyError as exc:
-            raise DatabaseError(f"cannot use database {url}: {exc.__class__.__name__}") from None
-    return engine

@@ -9,6 +9,15 @@ class DatabaseError(QuizzerError):
     """The database cannot be opened, created or migrated."""
 
 
+class DatabaseReadOnly(DatabaseError):
+    """A write was asked of a database quizzer may only read."""
+
+
+class WriteFailed(DatabaseError):
+    """A write could not be committed (disk full, I/O error, lock held too long); nothing of
+    it was kept. The message says why in the learner's words."""
+
+
 class UnknownFamily(QuizzerError):
     """A generator family id that is not registered."""
 

@@ -110,6 +110,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "later": {"en": " Next review due: {when}.", "zh": " 下次复习时间：{when}。"},
     "concept_group": {"en": "concept {deck}", "zh": "概念卡 {deck}"},
+    "not_saved": {
+        "en": "Your last answer was NOT saved: {reason}. The {saved} answers before it are "
+        "saved. The session ends here.",
+        "zh": "刚才的答案没有保存：{reason}。之前的 {saved} 个答案都已保存。本次练习到此结束。",
+    },
+    "not_rerated": {
+        "en": "Rating not changed: this card was reviewed again in another session since.",
+        "zh": "评分未更改：此后这张卡片已在另一个会话中再次复习。",
+    },
+    "summary_unavailable": {
+        "en": "(The schedule could not be read: {reason}.)",
+        "zh": "（无法读取复习计划：{reason}。）",
+    },
 }
 
 

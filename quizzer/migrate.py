@@ -1,20 +1,36 @@
-"""Bring a database to the current schema with Alembic.
+"""Create a database, or bring an older one to the current schema, in ONE transaction.
 
-Opening a database that is already at HEAD costs one small query and never imports
-Alembic; only a new or older database pays for the upgrade.
+The whole creation or upgrade runs inside a single `BEGIN IMMEDIATE` transaction (SQLite's
+DDL is transactional once the driver no longer commits on its own, see quizzer.db): a kill,
+a Ctrl-C, a full disk or an I/O error at any instant leaves the database exactly at its old
+schema, usable, and the next start simply upgrades again. Other quizzer processes opening
+the database meanwhile wait for the lock, then find it current and go on.
+
+Before an older database that holds reviews is upgraded, a consistent copy is written
+beside it with SQLite's online backup API (`quizzer.backup-0003-20261129T103000Z.sqlite3`
+for `quizzer.sqlite3` at schema 0003), and the learner is told where it is. Each step is
+reported with its time; long data steps report their progress.
+
+Opening a database that is already current costs one small query and never imports
+Alembic.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from quizzer.errors import DatabaseError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
-HEAD = "0003"  # tests/test_migrations.py checks this is Alembic's head
+    from quizzer.location import Location
+
+HEAD = "0004"  # tests/test_migrations.py checks this is Alembic's head
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -26,28 +42,139 @@ def alembic_config():  # -> alembic.config.Config
     return cfg
 
 
-def current_revision(engine: Engine) -> str | None:
-    from sqlalchemy import inspect, text
+def known_revisions() -> list[str]:
+    """Every revision this quizzer knows, oldest first."""
+    from alembic.script import ScriptDirectory
 
-    with engine.connect() as con:
-        if not inspect(con).has_table("alembic_version"):
+    walk = ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    return [s.revision for s in reversed(list(walk))]
+
+
+def current_revision(engine: Engine | Connection) -> str | None:
+    from sqlalchemy import text
+
+    def read(con: Any) -> str | None:
+        has = con.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
+        ).first()
+        if has is None:
             return None
         return con.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
+    if hasattr(engine, "connect"):
+        with engine.connect() as con:
+            return read(con)
+    return read(engine)
 
-def upgrade(engine: Engine) -> None:
-    rev = current_revision(engine)
+
+class Progress:
+    """Reports an upgrade: one line per step, and a line every few seconds in long steps."""
+
+    EVERY = 2.0  # seconds between progress lines
+
+    def __init__(self, notify: Callable[[str], None]) -> None:
+        self.notify = notify
+        self.started = self.step_started = self.last = time.monotonic()
+
+    def step(self, revision: str, what: str, seconds: float) -> None:
+        self.notify(f"  {revision}: {what} ({seconds:.1f} s)")
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.EVERY or (done == total and now - self.step_started > 1):
+            self.last = now
+            self.notify(f"    {what}: {done:,} of {total:,} ({100 * done // max(total, 1)}%)")
+
+
+def upgrade(engine: Engine, loc: Location, notify: Callable[[str], None] | None = None) -> None:
+    """Create or upgrade the database to HEAD in one transaction (see the module doc).
+    Raises DatabaseError, one line, if it cannot be done; the database is then unchanged."""
+    if current_revision(engine) == HEAD:
+        return
+    from sqlalchemy.exc import OperationalError
+
+    from quizzer.db import writer
+
+    say = notify or (lambda _msg: None)
+    try:
+        with writer(engine).begin() as con:
+            _upgrade_locked(con, loc, say)
+    except OperationalError as exc:
+        from quizzer.store import describe_failure
+
+        raise DatabaseError(
+            f"could not create or upgrade {loc.path}: {describe_failure(exc)}; "
+            "the database was left as it was"
+        ) from None
+
+
+def _upgrade_locked(con: Connection, loc: Location, say: Callable[[str], None]) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from quizzer.db import QUIZZER_TABLES
+
+    tables = {
+        r[0]
+        for r in con.execute(
+            text(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+            )
+        )
+    }
+    rev = current_revision(con)  # read again under the lock: another quizzer may have done it
     if rev == HEAD:
         return
-    from alembic import command
-    from alembic.script import ScriptDirectory
-
-    cfg = alembic_config()
-    known = {s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()}
+    known = known_revisions()
     if rev is not None and rev not in known:
         raise DatabaseError(
-            f"the database has schema {rev}, newer than this quizzer knows: upgrade quizzer"
+            f"{loc.path} has schema {rev}, newer than this quizzer knows ({HEAD}): upgrade "
+            "quizzer (pip install -U quizzer)"
         )
-    with engine.begin() as con:
-        cfg.attributes["connection"] = con
-        command.upgrade(cfg, "head")
+    if rev is None and tables:
+        _clear_unfinished_creation(con, loc, tables - {"alembic_version"}, QUIZZER_TABLES)
+    reviews = con.execute(text("SELECT COUNT(*) FROM reviews")).scalar() if rev else 0
+    progress = Progress(say)
+    if reviews:
+        from quizzer.backup import backup_beside
+
+        target = backup_beside(loc.path, rev)
+        say(f"Backed up your database ({reviews:,} reviews, schema {rev}) to {target}")
+    if rev is not None:
+        say(f"Upgrading database (schema {rev} → {HEAD})…")
+    cfg = alembic_config()
+    cfg.attributes["connection"] = con
+    cfg.attributes["progress"] = progress
+    if rev is not None:  # a first start says nothing; an upgrade reports each step
+        cfg.attributes["on_step"] = progress.step
+    command.upgrade(cfg, "head")
+    if rev is not None:
+        took = time.monotonic() - progress.started
+        say(f"Database upgraded to schema {HEAD} in {took:.1f} s; your history is intact.")
+
+
+def _clear_unfinished_creation(
+    con: Connection, loc: Location, tables: set[str], ours: frozenset[str]
+) -> None:
+    """An older quizzer committed each CREATE of a first start separately; a kill in between
+    left some of its tables and no schema version. They hold no history: drop and redo."""
+    from sqlalchemy import text
+
+    if not tables <= ours:
+        raise DatabaseError(f"{loc.path} is an SQLite database of another program")
+    if "reviews" in tables and con.execute(text("SELECT COUNT(*) FROM reviews")).scalar():
+        raise DatabaseError(
+            f"{loc.path} holds reviews but no schema version; run `quizzer backup` on it "
+            "with the quizzer that made it"
+        )
+    for name in ("reviews", "card_states", "anki_notes", "variants", "settings", "cards"):
+        if name in tables:
+            con.execute(text(f'DROP TABLE "{name}"'))
+
+
+def backup_name(path: Path, revision: str | None, now: datetime | None = None) -> Path:
+    """Where the copy made before an upgrade goes: beside the database, named by the schema
+    it holds and the UTC time."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return path.with_name(f"{path.stem}.backup-{revision or 'none'}-{stamp}{path.suffix}")

@@ -89,19 +89,23 @@ class Review(Base):
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     generator_version: Mapped[int | None] = mapped_column(Integer)
     seed: Mapped[int | None] = mapped_column(Integer)
-    params: Mapped[Any | None] = mapped_column(JSON)
-    question: Mapped[Any | None] = mapped_column(JSON)  # the shown Question, whole
+    params: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
+    question: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))  # the Question shown
     typed_answer: Mapped[str | None] = mapped_column(Text)  # None: skipped or self-graded
     correct: Mapped[bool | None]
     skipped: Mapped[bool] = mapped_column(default=False)
     misconception: Mapped[str | None] = mapped_column(String(64))
     rating: Mapped[int | None] = mapped_column(Integer)  # fsrs.Rating 1..4
     duration_ms: Mapped[int | None] = mapped_column(Integer)
-    state_before: Mapped[Any | None] = mapped_column(JSON)  # card_states row before this review
+    # the card_states row before this review (None for practice of a never-reviewed card)
+    state_before: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
     session_id: Mapped[str | None] = mapped_column(String(40))
     # for the progress figures, kept as columns so they aggregate without parsing JSON:
     prior_state: Mapped[int | None] = mapped_column(Integer)  # FSRS state before (0 = new)
     retrievability: Mapped[float | None]  # FSRS-predicted recall at this moment (None if new)
+    # the desired retention the scheduler used (scheduled reviews since schema 0004), so that
+    # replaying a card's reviews gives exactly its state, due date included (quizzer check)
+    desired_retention: Mapped[float | None]
 
     __table_args__ = (
         Index("ix_reviews_card_time", "card_id", "reviewed_at"),

@@ -4,12 +4,20 @@ A card_states row is converted to an fsrs.Card, reviewed, and converted back. Ou
 state 0 means "new, never reviewed" (fsrs itself starts a new card in Learning, step 0).
 A correct typed answer is Good (the learner may change it to Hard or Easy), a wrong
 one or a skip is Again.
+
+FSRS spreads due dates by a random "fuzz". quizzer draws that fuzz from a generator seeded
+by the review itself (the state before it, the rating and the time), as Anki seeds its
+fuzz from the card: the same history then always gives the same schedule, so a card's
+state can be checked, and rebuilt, by replaying its reviews (quizzer.check).
 """
 
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+import random
+import threading
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
@@ -59,13 +67,50 @@ def make_scheduler(desired_retention: float = DEFAULT_RETENTION, fuzz: bool = Tr
     return fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=fuzz)
 
 
+_fuzz_lock = threading.Lock()
+
+
+@contextmanager
+def _seeded_fuzz(card: Any, rating: int, now: datetime):
+    """fsrs draws its fuzz from the module-level random() of fsrs.scheduler: for the length
+    of one review, draw it from a generator seeded by the review instead (the generator is
+    made only when fsrs asks for fuzz, i.e. for intervals of 3 days and more)."""
+    import fsrs.scheduler as fsrs_scheduler
+
+    last = card.last_review.astimezone(UTC).isoformat() if card.last_review else None
+    seed = f"{card.stability!r}|{card.difficulty!r}|{last}|{rating}|{now.astimezone(UTC)}"
+
+    def seeded() -> float:
+        return random.Random(seed).random()
+
+    with _fuzz_lock:
+        saved = fsrs_scheduler.random
+        fsrs_scheduler.random = seeded
+        try:
+            yield
+        finally:
+            fsrs_scheduler.random = saved
+
+
+def review(scheduler: Any, card: Any, rating: int, now: datetime) -> Any:
+    """fsrs.Scheduler.review_card with the review's own seeded fuzz; the new fsrs.Card."""
+    import fsrs
+
+    with _seeded_fuzz(card, rating, now):
+        new, _log = scheduler.review_card(card, fsrs.Rating(rating), now)
+    return new
+
+
 def next_state(
     scheduler: Any, card_id: int, before: dict[str, Any], rating: Rating, now: datetime
 ) -> dict[str, Any]:
     """The card state after a review with `rating` at `now`, from the state before it."""
-    import fsrs
+    card = review(scheduler, _to_fsrs(card_id, before), int(rating), now)
+    return fsrs_state(card)
 
-    card, _log = scheduler.review_card(_to_fsrs(card_id, before), fsrs.Rating(int(rating)), now)
+
+def fsrs_state(card: Any) -> dict[str, Any]:
+    """An fsrs.Card as the fields of a card_states row."""
     return {
         "state": int(card.state),
         "step": card.step,

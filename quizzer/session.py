@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from quizzer import answers, generators
-from quizzer.errors import AnswerFormatError, Rejected
+from quizzer.errors import AnswerFormatError, DatabaseError, Rejected
 from quizzer.i18n import t
 from quizzer.models import utcnow
 from quizzer.question import Question
@@ -113,6 +113,7 @@ class Session:
         self.clock, self.lang = clock, lang
         self.id = uuid.uuid4().hex
         self.summary = Summary(mode)
+        self.saved = 0  # answers committed to the database
         self.shown = 0  # items put on screen
         self.on_answer: Callable[[], None] = lambda: None
         # called once a prompt is on screen: background work (torch) starts then, not before,
@@ -132,7 +133,27 @@ class Session:
                 self.on_answer()
         except (Quit, KeyboardInterrupt, EOFError):
             self.io.say("")
+        except NotSaved as exc:
+            self.io.say("")
+            self.io.say(t("not_saved", self.lang, reason=exc, saved=self.saved), "red")
         return self.summary
+
+    def _now(self) -> datetime | None:
+        """The time of an answer: None lets the store take it once the write lock is held
+        (so reviews of one card are stored in time order); a test's clock is used as is."""
+        return None if self.clock is utcnow else self.clock()
+
+    def _save(self, group: str, **review: Any) -> int:
+        """Commit one answer (quizzer.store.Store.record), then count it in the summary."""
+        try:
+            review_id = self.store.record(
+                scheduler=self.scheduler, session_id=self.id, now=self._now(), **review
+            )
+        except DatabaseError as exc:
+            raise NotSaved(str(exc)) from None
+        self.saved += 1
+        (self.summary.right if review["correct"] else self.summary.wrong)[group] += 1
+        return review_id
 
     # ---------------------------------------------------------------- skills
     def _question(self, item: Item) -> Question:
@@ -203,11 +224,10 @@ class Session:
         skipped: bool = False,
     ) -> int:
         correct = bool(grade and grade.correct)
-        group = item.family or ""
-        (self.summary.right if correct else self.summary.wrong)[group] += 1
-        return self.store.record(
-            item.card_id,
-            self.mode,
+        return self._save(
+            item.family or "",
+            card_id=item.card_id,
+            mode=self.mode,
             question=q,
             typed=text,
             correct=correct,
@@ -215,9 +235,6 @@ class Session:
             misconception=grade.misconception.id if grade and grade.misconception else None,
             rating=(Rating.GOOD if correct else Rating.AGAIN) if self.mode == "review" else None,
             duration_ms=int((time.monotonic() - started) * 1000),
-            scheduler=self.scheduler,
-            session_id=self.id,
-            now=self.clock(),
         )
 
     def ask_rating(self, review_id: int) -> None:
@@ -228,7 +245,13 @@ class Session:
             self.io.say(t("rating_retry", self.lang), "yellow")
         rating = RATING_KEYS[key]
         if rating not in (None, Rating.GOOD):
-            self.store.change_rating(review_id, rating, self.scheduler)
+            try:
+                changed = self.store.change_rating(review_id, rating, self.scheduler)
+            except DatabaseError as exc:
+                raise NotSaved(str(exc)) from None
+            if not changed:
+                self.io.say(t("not_rerated", self.lang), "yellow")
+                return
             name = t(f"rating_{rating.name.title()}", self.lang)
             self.io.say(t("rated", self.lang, rating=name), "dim")
 
@@ -267,19 +290,16 @@ class Session:
                     break
                 self.io.say(t("concept_retry", self.lang), "yellow")
         correct = rating != Rating.AGAIN
-        (self.summary.right if correct else self.summary.wrong)[item.group] += 1
-        self.store.record(
-            item.card_id,
-            self.mode,
+        self._save(
+            item.group,
+            card_id=item.card_id,
+            mode=self.mode,
             question=None,
             typed=None,
             correct=correct,
             skipped=key == "s",
             rating=rating if self.mode == "review" else None,
             duration_ms=int((time.monotonic() - started) * 1000),
-            scheduler=self.scheduler,
-            session_id=self.id,
-            now=self.clock(),
         )
 
     # ---------------------------------------------------------------- summary

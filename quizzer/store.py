@@ -1,4 +1,12 @@
-"""Reading and writing the learner's database. Every write commits at once.
+"""Reading and writing the learner's database.
+
+Every write is one transaction that takes the write lock first (`BEGIN IMMEDIATE`, see
+quizzer.db) and reads what it depends on inside it, so two quizzer processes on one
+database never decide from a stale read: an answer's review row and the card's new FSRS
+state are computed from the state as it is at that moment and committed together, at
+once. A write that fails (disk full, I/O error, another process holding the lock past
+quizzer.db.BUSY_TIMEOUT) raises WriteFailed and keeps nothing of it; a write to a
+read-only database raises DatabaseReadOnly.
 
 The catalog (every skill = generator family x difficulty, every concept card) is
 synced into `cards` on open: cards a new version adds are inserted as new cards,
@@ -9,16 +17,21 @@ marked inactive (their history is kept).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from quizzer import schedule
+from quizzer.db import is_read_only, writer
+from quizzer.errors import DatabaseReadOnly, WriteFailed
 from quizzer.models import AnkiNote, Card, CardState, Review, Setting, Variant, utcnow
+from quizzer.notices import warn
 from quizzer.question import Question
 
 LEARN_AHEAD = timedelta(minutes=20)
@@ -27,6 +40,32 @@ SETTINGS = {  # key: (default, parser, description)
     "retention": (schedule.DEFAULT_RETENTION, "float", "desired retention (0.70-0.99)"),
     "lang": ("en", "str", "language of questions and messages: en or zh"),
 }
+_VALID: dict[str, Callable[[Any], bool]] = {
+    "new-per-day": lambda v: type(v) is int and 0 <= v <= 1000,
+    "retention": lambda v: type(v) in (int, float) and 0.7 <= v <= 0.99,
+    "lang": lambda v: v in ("en", "zh"),
+}
+
+_FAILURES = (  # what SQLite says -> what the learner reads
+    ("database or disk is full", "the disk is full"),
+    ("disk i/o error", "a disk I/O error"),
+    ("database is locked", "another quizzer held the database too long"),
+    ("readonly database", "the database is read-only"),
+    ("unable to open database file", "the database file can no longer be opened"),
+    ("malformed", "the database is damaged (run quizzer check)"),
+    ("not a database", "the database is damaged (run quizzer check)"),
+)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """SQLite's reason for a failed operation, in the learner's words (one line)."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).splitlines()[0] if str(orig) else orig.__class__.__name__
+    low = text.lower()
+    for needle, words in _FAILURES:
+        if needle in low:
+            return words
+    return text
 
 
 @dataclass(frozen=True)
@@ -60,18 +99,44 @@ def local_day_start(now: datetime) -> datetime:
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.read_only = is_read_only(engine)
         self.session = sessionmaker(engine, expire_on_commit=False)
+        self._writer = sessionmaker(writer(engine), expire_on_commit=False)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction (BEGIN IMMEDIATE), committed on leaving the block. A failure
+        to commit raises WriteFailed (nothing of the transaction is kept)."""
+        if self.read_only:
+            raise DatabaseReadOnly(f"{self.path} is read-only")
+        try:
+            with self._writer.begin() as s:
+                yield s
+        except OperationalError as exc:
+            raise WriteFailed(describe_failure(exc)) from None
+        except SQLAlchemyError as exc:
+            if "malformed" in str(exc).lower() or "not a database" in str(exc).lower():
+                raise WriteFailed(describe_failure(exc)) from None
+            raise
+
+    @property
+    def path(self) -> str:
+        return str(self.engine.get_execution_options().get("quizzer_path", self.engine.url))
 
     # ---------------------------------------------------------------- catalog
     def sync_catalog(self, entries: list[CatalogEntry] | None = None) -> int:
-        """Insert the catalog's missing cards as new; return how many were added."""
+        """Insert the catalog's missing cards as new; return how many were added. Does
+        nothing on a read-only database (its cards are shown as they are)."""
         entries = catalog() if entries is None else entries
         digest = hashlib.sha256("\n".join(sorted(e.uid for e in entries)).encode()).hexdigest()
-        if self.get_setting("catalog") == digest:
+        if self.read_only or self._raw_setting("catalog") == digest:
             return 0
         now = utcnow()
         wanted = {e.uid: e for e in entries}
-        with self.session.begin() as s:
+        with self.write() as s:
+            row = s.get(Setting, "catalog")
+            if row is not None and row.value == digest:  # another quizzer just did it
+                return 0
             have = set(s.scalars(select(Card.uid)))
             added = [e for e in entries if e.uid not in have]
             for e in added:
@@ -92,15 +157,32 @@ class Store:
         return len(added)
 
     # ---------------------------------------------------------------- settings
-    def get_setting(self, key: str) -> Any:
+    def _raw_setting(self, key: str) -> Any:
         with self.session() as s:
             row = s.get(Setting, key)
-            if row is not None:
-                return row.value
-        return SETTINGS[key][0] if key in SETTINGS else None
+            return None if row is None else row.value
+
+    def get_setting(self, key: str) -> Any:
+        """A setting's saved value, or its default. A saved value that is not valid (null,
+        not a number, out of range: a hand-edited or damaged database) gives the default,
+        with a warning on stderr."""
+        value = self._raw_setting(key)
+        if key not in SETTINGS:
+            return value
+        default = SETTINGS[key][0]
+        if value is None:
+            with self.session() as s:
+                if s.get(Setting, key) is None:
+                    return default
+        if not _VALID[key](value):
+            shown = str(value)[:40].encode("unicode_escape").decode("ascii")
+            warn(f"the saved setting {key} = {shown} is not valid; using {default} "
+                 f"(fix it with: quizzer config {key} VALUE)")  # fmt: skip
+            return default
+        return value
 
     def set_setting(self, key: str, value: Any) -> None:
-        with self.session.begin() as s:
+        with self.write() as s:
             _put_setting(s, key, value)
 
     # ---------------------------------------------------------------- queue
@@ -109,7 +191,7 @@ class Store:
         q = select(func.count(func.distinct(Review.card_id))).where(
             Review.mode == "review",
             Review.reviewed_at >= local_day_start(now),
-            func.json_extract(Review.state_before, "$.state") == schedule.NEW,
+            Review.prior_state == schedule.NEW,
         )
         with self.session() as s:
             return s.scalar(q) or 0
@@ -182,14 +264,17 @@ class Store:
         session_id: str | None = None,
         now: datetime | None = None,
     ) -> int:
-        """Store one answer and, for a scheduled review, the card's next FSRS state.
-        Committed before it returns."""
-        now = now or utcnow()
-        with self.session.begin() as s:
+        """Store one answer and, for a scheduled review (mode "review" with a rating), the
+        card's next FSRS state, computed from the state read inside the same write
+        transaction. Committed before it returns; returns the review's id. `now` defaults
+        to the moment the write lock is held. Raises WriteFailed / DatabaseReadOnly."""
+        with self.write() as s:
+            now = now or utcnow()
             st = s.get(CardState, card_id)
             before = schedule.state_dict(st)
             recall = schedule.recall_at(before, now)
-            if mode == "review" and rating is not None:
+            scheduled = mode == "review" and rating is not None
+            if scheduled:
                 _apply(st, schedule.next_state(scheduler, card_id, before, rating, now))
             review = Review(
                 card_id=card_id,
@@ -208,24 +293,42 @@ class Store:
                 state_before=before,
                 prior_state=before["state"],
                 retrievability=recall,
+                desired_retention=scheduler.desired_retention if scheduled else None,
                 session_id=session_id,
             )
             s.add(review)
             s.flush()
             return review.id
 
-    def change_rating(self, review_id: int, rating: schedule.Rating, scheduler: Any) -> None:
-        """Replace a review's rating (Good -> Hard/Easy) and recompute the card's state
-        from the state before that review."""
-        with self.session.begin() as s:
+    def change_rating(self, review_id: int, rating: schedule.Rating, scheduler: Any) -> bool:
+        """Replace a review's rating (Good -> Hard/Easy) and recompute the card's state from
+        the state before that review, in one write transaction. Applies only while the
+        review is still the card's latest scheduled review (another session may have
+        reviewed the card since): returns False, changing nothing, otherwise."""
+        with self.write() as s:
             review = s.get(Review, review_id)
-            review.rating = int(rating)
-            if review.mode == "review":
-                st = s.get(CardState, review.card_id)
-                after = schedule.next_state(
-                    scheduler, review.card_id, review.state_before, rating, review.reviewed_at
+            if review is None:
+                return False
+            if review.mode != "review" or review.rating is None:
+                review.rating = int(rating)
+                return True
+            latest = s.scalar(
+                select(func.max(Review.id)).where(
+                    Review.card_id == review.card_id,
+                    Review.mode == "review",
+                    Review.rating.is_not(None),
                 )
-                _apply(st, after)
+            )
+            if latest != review.id:
+                return False
+            review.rating = int(rating)
+            st = s.get(CardState, review.card_id)
+            after = schedule.next_state(
+                scheduler, review.card_id, review.state_before, rating, review.reviewed_at
+            )
+            _apply(st, after)
+            review.desired_retention = scheduler.desired_retention
+            return True
 
     def card_state(self, card_id: int) -> dict[str, Any]:
         with self.session() as s:
@@ -235,10 +338,11 @@ class Store:
     def take_variant(
         self, family: str, difficulty: int, version: int, torch: str
     ) -> Question | None:
-        """Pop a ready, torch-verified question for a skill, if one was kept."""
-        with self.session.begin() as s:
-            row = s.scalars(
-                select(Variant)
+        """Pop a ready, torch-verified question for a skill, if one was kept. Under the
+        write lock: two sessions never get the same one."""
+        with self.write() as s:
+            row = s.execute(
+                select(Variant.id, Variant.question)
                 .where(
                     Variant.family == family,
                     Variant.difficulty == difficulty,
@@ -250,24 +354,30 @@ class Store:
             ).first()
             if row is None:
                 return None
-            s.delete(row)
+            s.execute(delete(Variant).where(Variant.id == row.id))
+        try:
             return Question.from_dict(row.question)
+        except (TypeError, KeyError, ValueError, AttributeError):
+            return None  # a damaged row: dropped, and the session verifies a fresh question
 
     def add_variants(self, questions: Iterable[Question], torch: str) -> None:
-        with self.session.begin() as s:
-            for q in questions:
-                if not q.verified:
-                    raise ValueError("only torch-verified questions are kept")
-                s.add(
-                    Variant(
-                        family=q.generator,
-                        difficulty=q.difficulty,
-                        generator_version=q.version,
-                        seed=q.seed,
-                        question=q.to_dict(),
-                        torch_version=torch,
-                    )
+        rows = []
+        for q in questions:
+            if not q.verified:
+                raise ValueError("only torch-verified questions are kept")
+            rows.append(
+                Variant(
+                    family=q.generator,
+                    difficulty=q.difficulty,
+                    generator_version=q.version,
+                    seed=q.seed,
+                    question=q.to_dict(),
+                    torch_version=torch,
                 )
+            )
+        if rows:
+            with self.write() as s:
+                s.add_all(rows)
 
     def variant_counts(self, torch: str) -> dict[tuple[str, int], int]:
         q = (
@@ -284,7 +394,7 @@ class Store:
         level = func.json_extract(Review.question, "$.difficulty")
         first = (
             select(func.min(Review.id))
-            .where(Review.question.is_not(None))
+            .where(Review.question.is_not(None), func.json_type(Review.question) == "object")
             .group_by(gen, Review.generator_version, level, Review.seed)
         )
         with self.session() as s:
@@ -300,7 +410,7 @@ class Store:
             }
 
     def save_anki_notes(self, records: Iterable[tuple[str, str, int]]) -> None:
-        with self.session.begin() as s:
+        with self.write() as s:
             for guid, content, mtime in records:
                 s.merge(AnkiNote(guid=guid, content=content, mtime=mtime))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from quizzer.db import connect, resolve
+from quizzer.db import connect, locate
 from quizzer.errors import DatabaseError
 from quizzer.migrate import HEAD
 from quizzer.models import Card, CardState, Review
@@ -26,15 +26,12 @@ def test_new_file_is_created_migrated_and_in_wal_mode(db_path: Path):
 
 def test_resolve_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("QUIZZER_DB", str(tmp_path / "env.db"))
-    assert resolve(None) == (f"sqlite:///{tmp_path / 'env.db'}", tmp_path / "env.db")
-    assert resolve(str(tmp_path / "x.db"))[1] == tmp_path / "x.db"
-    assert resolve(f"sqlite:///{tmp_path}/u.db") == (
-        f"sqlite:///{tmp_path}/u.db",
-        tmp_path / "u.db",
-    )
+    assert locate(None).path == tmp_path / "env.db"
+    assert locate(str(tmp_path / "x.db")).path == tmp_path / "x.db"
+    assert locate(f"sqlite:///{tmp_path}/u.db").path == tmp_path / "u.db"
     monkeypatch.delenv("QUIZZER_DB")
-    url, path = resolve(None)
-    assert path.name == "quizzer.sqlite3" and "quizzer" in str(path.parent)
+    loc = locate(None)
+    assert loc.default and loc.path.name == "quizzer.sqlite3" and "quizzer" in str(loc.path.parent)
 
 
 def test_in_memory_url_is_refused():

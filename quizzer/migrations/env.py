@@ -1,5 +1,7 @@
-"""Alembic environment: runs on the connection quizzer.migrate passes in, or on
-sqlalchemy.url when run from the alembic command line."""
+"""Alembic environment: runs on the connection quizzer.migrate passes in (inside its one
+transaction), or on sqlalchemy.url when run from the alembic command line."""
+
+import time
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
@@ -10,8 +12,30 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _step_reporter():
+    """on_version_apply hook: each applied step reported with its time (quizzer.migrate)."""
+    on_step = config.attributes.get("on_step")
+    if on_step is None:
+        return None
+    last = [time.monotonic()]
+
+    def report(*, ctx, step, heads, run_args) -> None:
+        now = time.monotonic()
+        script = step.up_revision if step.is_upgrade else step.down_revision
+        doc = (getattr(script, "doc", "") or "").strip().splitlines()
+        on_step(getattr(script, "revision", "?"), doc[0] if doc else "", now - last[0])
+        last[0] = now
+
+    return report
+
+
 def run(connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        on_version_apply=_step_reporter(),
+    )
     with context.begin_transaction():
         context.run_migrations()
 

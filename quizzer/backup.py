@@ -1,0 +1,76 @@
+"""Consistent copies of the learner's database, with SQLite's online backup API.
+
+Copying the .sqlite3 file alone is not a backup: in WAL mode the latest answers may still
+be in the -wal file beside it. The backup API copies one consistent snapshot of everything
+committed, while other quizzer sessions go on answering, into a self-contained file (no
+-wal needed) that quizzer opens like any database.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from quizzer.errors import DatabaseError, QuizzerError
+
+BACKUP_EXAMPLE = "quizzer-backup.sqlite3"
+
+
+@dataclass(frozen=True)
+class Copied:
+    """What a backup holds."""
+
+    reviews: int
+    cards: int
+    bytes: int
+
+
+def copy_database(src: Path, dst: Path) -> Copied:
+    """Copy the database at src into dst (a new or empty file) as one consistent snapshot,
+    in rollback-journal mode, and check the copy (`PRAGMA quick_check`). Reads src without
+    writing it. Raises DatabaseError on any failure (sqlite3 errors included)."""
+    from quizzer.db import reader_uri
+
+    try:
+        with closing(sqlite3.connect(reader_uri(src), uri=True)) as source:
+            with closing(sqlite3.connect(dst, isolation_level=None)) as copy:
+                source.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")
+                if copy.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    raise DatabaseError(f"the copy of {src} does not check out")
+                reviews = copy.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+                cards = copy.execute("SELECT COUNT(*) FROM cards").fetchone()[0]
+    except sqlite3.Error as exc:
+        from quizzer.store import describe_failure
+
+        raise DatabaseError(f"cannot copy {src}: {describe_failure(exc)}") from None
+    return Copied(reviews, cards, dst.stat().st_size)
+
+
+def backup_to(src: Path, out: str) -> tuple[str, Copied]:
+    """Write a consistent copy of src to the output file out (quizzer.export.files rules:
+    a regular file, written atomically, a symbolic link written through). Returns the name
+    written and what it holds."""
+    from quizzer.export.files import Format, atomic_write
+
+    if Path(out).exists() and Path(out).resolve() == src.resolve():
+        raise DatabaseError(f"{out} is the database itself; give another file name")
+    copied: list[Copied] = []
+    fmt = Format(BACKUP_EXAMPLE, no_stdout="a database copy is a binary file")
+    target = atomic_write(out, lambda tmp: copied.append(copy_database(src, tmp)), fmt)
+    return str(target), copied[0]
+
+
+def backup_beside(path: Path, revision: str | None) -> Path:
+    """The copy made before an upgrade: beside the database (quizzer.migrate.backup_name).
+    Raises DatabaseError if it cannot be written (then nothing is upgraded)."""
+    from quizzer.migrate import backup_name
+
+    target = backup_name(path, revision)
+    try:
+        backup_to(path, str(target))
+    except QuizzerError as exc:
+        raise DatabaseError(f"cannot back up {path} before upgrading it: {exc}") from None
+    return target
