@@ -230,7 +230,12 @@ def _engine(loc: Location, info: Inspection) -> Engine:
             con.execute("PRAGMA synchronous=FULL")
         return con
 
-    engine = create_engine(f"sqlite+pysqlite:///{path}", creator=creator, poolclass=QueuePool)
+    engine = create_engine(
+        f"sqlite+pysqlite:///{path}",
+        creator=creator,
+        poolclass=QueuePool,
+        json_deserializer=_loads,
+    )
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
@@ -242,6 +247,18 @@ def _engine(loc: Location, info: Inspection) -> Engine:
             conn.exec_driver_sql("BEGIN")
 
     return engine.execution_options(quizzer_read_only=read_only, quizzer_path=str(loc.path))
+
+
+def _loads(text: Any) -> Any:
+    """JSON read back from the database; None for text that is not JSON (a hand-edited or
+    damaged row), which every reader treats like a missing value. A JSON column has
+    NUMERIC affinity in SQLite, so a number comes back as a number."""
+    if isinstance(text, int | float):
+        return text
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError, RecursionError):
+        return None
 
 
 def is_read_only(engine: Engine) -> bool:

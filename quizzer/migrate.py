@@ -91,7 +91,7 @@ def upgrade(engine: Engine, loc: Location, notify: Callable[[str], None] | None 
     Raises DatabaseError, one line, if it cannot be done; the database is then unchanged."""
     if current_revision(engine) == HEAD:
         return
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import SQLAlchemyError
 
     from quizzer.db import writer
 
@@ -99,7 +99,7 @@ def upgrade(engine: Engine, loc: Location, notify: Callable[[str], None] | None 
     try:
         with writer(engine).begin() as con:
             _upgrade_locked(con, loc, say)
-    except OperationalError as exc:
+    except SQLAlchemyError as exc:
         from quizzer.store import describe_failure
 
         raise DatabaseError(

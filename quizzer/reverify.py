@@ -41,6 +41,7 @@ class StoredReport:
     questions: int = 0  # distinct stored questions compared
     other_version: int = 0  # made by another generator version: not comparable
     unknown_family: int = 0
+    unreadable: int = 0  # stored rows that are not a question (hand-edited or damaged)
     changes: list[Change] = field(default_factory=list)
 
 
@@ -66,7 +67,11 @@ def check_stored(questions: Iterable[dict[str, Any]]) -> StoredReport:
     known = set(generators.families())
     wanted: dict[tuple[str, int], dict[int, Question]] = defaultdict(dict)
     for d in questions:
-        q = Question.from_dict(d)
+        try:
+            q = Question.from_dict(d)
+        except (TypeError, KeyError, ValueError, AttributeError):
+            report.unreadable += 1
+            continue
         if q.generator not in known:
             report.unknown_family += 1
         elif q.version != generators.get(q.generator).version:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, case, delete, func, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -390,11 +390,12 @@ class Store:
 
     def stored_questions(self) -> list[dict[str, Any]]:
         """One stored question per (generator, version, level, seed) ever shown."""
-        gen = func.json_extract(Review.question, "$.generator")
-        level = func.json_extract(Review.question, "$.difficulty")
+        valid = case((func.json_valid(Review.question), Review.question), else_="{}")
+        gen = func.json_extract(valid, "$.generator")
+        level = func.json_extract(valid, "$.difficulty")
         first = (
             select(func.min(Review.id))
-            .where(Review.question.is_not(None), func.json_type(Review.question) == "object")
+            .where(Review.question.is_not(None), gen.is_not(None))
             .group_by(gen, Review.generator_version, level, Review.seed)
         )
         with self.session() as s:

@@ -34,3 +34,11 @@ def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
 @pytest.fixture
 def rng() -> random.Random:
     return random.Random(12345)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_warnings():
+    """quizzer.notices says each warning once per process; every test is a new process."""
+    from quizzer import notices
+
+    notices._said.clear()

@@ -47,3 +47,159 @@ def test_downgrade_and_upgrade_again(tmp_path: Path):
         cfg.attributes["connection"] = con
         command.upgrade(cfg, "head")
     assert "reviews" in inspect(engine).get_table_names()
+
+
+# ---------------------------------------------------------------- one transaction, backups
+
+import sqlite3  # noqa: E402
+
+import pytest  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
+
+from quizzer import db as quizzer_db  # noqa: E402
+from quizzer.db import connect  # noqa: E402
+from quizzer.errors import DatabaseError  # noqa: E402
+
+
+def old_database(path: Path, revision: str, reviews: int = 50) -> None:
+    """A database at an older schema, with cards, states and reviews as that version kept
+    them (state_before JSON; the prior_state/retrievability columns only from 0003)."""
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = alembic_config()
+    with engine.begin() as con:
+        cfg.attributes["connection"] = con
+        command.upgrade(cfg, revision)
+    engine.dispose()
+    con = sqlite3.connect(path)
+    con.execute(
+        "INSERT INTO cards (id, uid, kind, family, difficulty, active, created_at) "
+        "VALUES (1, 'skill:z-score:1', 'skill', 'z-score', 1, 1, '2026-01-01 00:00:00')"
+    )
+    con.execute(
+        "INSERT INTO card_states (card_id, state, due) VALUES (1, 0, '2026-01-01 00:00:00')"
+    )
+    con.executemany(
+        "INSERT INTO reviews (card_id, mode, reviewed_at, skipped, correct, question, "
+        "state_before) VALUES (1, 'practice', ?, 0, 1, 'null', ?)",
+        [
+            (
+                f"2026-01-01 00:00:{i % 60:02d}.{i:06d}",
+                '{"state": 0, "step": null, "stability": null, "difficulty": null, '
+                '"due": "2026-01-01T00:00:00+00:00", "last_review": null}',
+            )
+            for i in range(reviews)
+        ],
+    )
+    con.commit()
+    con.close()
+
+
+def schema(path: Path) -> list[tuple]:
+    con = sqlite3.connect(path)
+    try:
+        return sorted(con.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("revision", ["0001", "0002", "0003"])
+def test_an_older_database_is_backed_up_then_upgraded_with_every_review(
+    tmp_path: Path, revision: str
+):
+    path = tmp_path / "learner.sqlite3"
+    old_database(path, revision)
+    said: list[str] = []
+    engine = connect(str(path), notify=said.append)
+    with engine.connect() as con:
+        assert con.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+        assert con.execute(text("SELECT COUNT(*) FROM reviews")).scalar() == 50
+        assert (
+            con.execute(text("SELECT COUNT(*) FROM reviews WHERE question IS NULL")).scalar() == 50
+        )
+    backups = list(tmp_path.glob(f"learner.backup-{revision}-*.sqlite3"))
+    assert len(backups) == 1
+    copy = sqlite3.connect(backups[0])
+    assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == (revision,)
+    assert copy.execute("SELECT COUNT(*) FROM reviews").fetchone() == (50,)
+    assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    assert said[0] == f"Backed up your database (50 reviews, schema {revision}) to {backups[0]}"
+    assert said[1] == f"Upgrading database (schema {revision} → {HEAD})…"
+    assert said[-1].startswith(f"Database upgraded to schema {HEAD} in ")
+    assert any(line.startswith(f"  {HEAD}: ") for line in said)
+    connect(str(path), notify=said.append)  # already current: nothing more said or copied
+    assert len(list(tmp_path.glob("learner.backup-*"))) == 1 and said[-1].startswith("Database")
+
+
+def test_a_database_without_reviews_is_upgraded_without_a_backup(tmp_path: Path):
+    path = tmp_path / "learner.sqlite3"
+    old_database(path, "0002", reviews=0)
+    said: list[str] = []
+    connect(str(path), notify=said.append)
+    assert not list(tmp_path.glob("*.backup-*")) and not said[0].startswith("Backed up")
+
+
+def test_a_failed_upgrade_leaves_the_old_schema_exactly(tmp_path: Path):
+    """The last step fails (a trigger refuses the final version stamp): everything the
+    earlier steps did, DDL and data, is rolled back, and the old schema stays usable."""
+    path = tmp_path / "learner.sqlite3"
+    old_database(path, "0002")
+    con = sqlite3.connect(path)
+    con.execute(
+        f"CREATE TRIGGER boom BEFORE UPDATE ON alembic_version WHEN NEW.version_num = "
+        f"'{HEAD}' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+    )
+    con.commit()
+    con.close()
+    before = schema(path)
+    with pytest.raises(DatabaseError) as info:
+        connect(str(path))
+    assert "the database was left as it was" in str(info.value) and "\n" not in str(info.value)
+    assert schema(path) == before
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+    assert con.execute("SELECT COUNT(*) FROM reviews WHERE question = 'null'").fetchone() == (50,)
+    con.execute("DROP TRIGGER boom")
+    con.commit()
+    con.close()
+    connect(str(path))  # and the next start upgrades it
+    assert schema(path) != before
+
+
+def test_a_failed_first_start_leaves_no_half_made_schema(tmp_path: Path, monkeypatch):
+    path = tmp_path / "new.sqlite3"
+    made = quizzer_db._engine
+
+    def failing(loc, info):
+        engine = made(loc, info)
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def fail(conn, cursor, statement, *args):
+            if "CREATE TABLE reviews" in statement or "CREATE TABLE anki_notes" in statement:
+                raise sqlite3.OperationalError("database or disk is full")
+
+        return engine
+
+    monkeypatch.setattr(quizzer_db, "_engine", failing)
+    with pytest.raises(DatabaseError, match="the disk is full; the database was left as it was"):
+        connect(str(path))
+    tables = [r for r in schema(path) if r[0] == "table"]
+    assert tables == []
+    monkeypatch.undo()
+    connect(str(path))
+    assert {r[1] for r in schema(path) if r[0] == "table"} >= {"cards", "reviews"}
+
+
+def test_an_unfinished_first_start_of_an_older_quizzer_is_redone(tmp_path: Path):
+    """Older quizzers committed each CREATE of a first start on its own: a kill left some
+    tables and no version. They hold no history, so the next start makes them again."""
+    path = tmp_path / "learner.sqlite3"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+    con.execute("CREATE TABLE cards (id INTEGER PRIMARY KEY, uid VARCHAR(200))")
+    con.execute("CREATE TABLE settings (key VARCHAR(64) PRIMARY KEY, value JSON)")
+    con.commit()
+    con.close()
+    engine = connect(str(path))
+    with engine.connect() as c:
+        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+        assert "kind" in {r[1] for r in c.execute(text("PRAGMA table_info(cards)"))}

@@ -1,0 +1,294 @@
+"""`quizzer check`: the replay invariant, --repair, seeded fuzz, the re-rating rule, backups,
+and the settings and stored rows a damaged or hand-edited database may hold."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from quizzer.check import check
+from quizzer.cli import cli
+from quizzer.db import connect
+from quizzer.schedule import Rating, make_scheduler, next_state
+from quizzer.store import Store
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def history(store: Store, card_id: int, ratings: list[Rating], retention: float = 0.9) -> None:
+    """Scheduled reviews of one card, a few days apart (fuzz on, as in real sessions)."""
+    sched = make_scheduler(retention)
+    t = T0
+    for r in ratings:
+        store.record(
+            card_id,
+            "review",
+            question=None,
+            typed=None,
+            correct=r != Rating.AGAIN,
+            rating=r,
+            duration_ms=1000,
+            scheduler=sched,
+            now=t,
+        )
+        t = datetime.fromisoformat(store.card_state(card_id)["due"]) + timedelta(hours=3)
+
+
+@pytest.fixture
+def reviewed(store: Store) -> Store:
+    ids = [store.skill_card(f, 1).id for f in ("conv-output", "z-score", "one-hot")]
+    history(store, ids[0], [Rating.GOOD] * 8)
+    history(store, ids[1], [Rating.GOOD, Rating.AGAIN, Rating.GOOD, Rating.EASY, Rating.HARD])
+    history(store, ids[2], [Rating.EASY] * 6, retention=0.8)
+    return store
+
+
+def test_a_consistent_database_checks_out(reviewed: Store):
+    report = check(reviewed)
+    assert report.ok, report.differences
+    assert report.reviews == 8 + 5 + 6
+    with sqlite3.connect(reviewed.path) as con:
+        assert report.cards == con.execute("SELECT COUNT(*) FROM cards").fetchone()[0]
+    assert report.due_not_compared == 0
+
+
+def test_fuzz_is_seeded_by_the_review_so_replay_is_exact(store: Store):
+    sched = make_scheduler(0.9)
+    before = {
+        "state": 2,
+        "step": None,
+        "stability": 40.0,
+        "difficulty": 5.0,
+        "due": T0.isoformat(),
+        "last_review": (T0 - timedelta(days=40)).isoformat(),
+    }
+    dues = {next_state(sched, 1, before, Rating.GOOD, T0)["due"] for _ in range(20)}
+    assert len(dues) == 1  # the same review always gets the same fuzz
+    unfuzzed = next_state(make_scheduler(0.9, fuzz=False), 1, before, Rating.GOOD, T0)["due"]
+    spread = {
+        next_state(sched, 1, before, Rating.GOOD, T0 + timedelta(seconds=s))["due"]
+        - timedelta(seconds=s)
+        for s in range(40)
+    }
+    assert len(spread) > 3  # ...but different reviews are still spread out
+    assert any(d != unfuzzed for d in spread)
+    import random
+
+    import fsrs.scheduler
+
+    assert fsrs.scheduler.random == random.random  # what the seeding replaces, put back
+
+
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("stability", 123.0),
+        ("difficulty", 9.5),
+        ("state", 3),
+        ("step", 1),
+        ("due", "2030-01-01 00:00:00.000000"),
+        ("last_review", "2020-01-01 00:00:00.000000"),
+    ],
+)
+def test_a_state_that_is_not_the_replay_is_found_and_repaired(
+    reviewed: Store, db_path: Path, column: str, value: object, runner
+):
+    card_id = reviewed.skill_card("z-score", 1).id
+    right = reviewed.card_state(card_id)
+    con = sqlite3.connect(db_path)
+    con.execute(f"UPDATE card_states SET {column} = ? WHERE card_id = ?", (value, card_id))
+    con.commit()
+    con.close()
+    result = runner.invoke(cli, ["--db", str(db_path), "check"])
+    assert result.exit_code == 1, result.output
+    assert "skill:z-score:1 (5 reviews)" in result.output
+    assert f"{column} " in result.output and "quizzer check --repair" in result.output
+    result = runner.invoke(cli, ["--db", str(db_path), "check", "--repair"])
+    assert result.exit_code == 0, result.output
+    assert "Rebuilt: 1 cards" in result.output
+    store = Store(connect(str(db_path)))
+    assert store.card_state(card_id) == right
+    assert check(store).ok
+
+
+def test_a_new_card_with_a_state_but_no_reviews_is_reset(store: Store, db_path: Path):
+    card_id = store.skill_card("affine", 1).id
+    con = sqlite3.connect(db_path)
+    con.execute(
+        "UPDATE card_states SET state=2, stability=3.0, difficulty=4.0, "
+        "last_review='2026-01-01 00:00:00.000000' WHERE card_id=?",
+        (card_id,),
+    )
+    con.commit()
+    con.close()
+    report = check(store, repair=True)
+    assert [d.uid for d in report.differences] == ["skill:affine:1"]
+    assert report.repaired == 1
+    assert store.card_state(card_id)["state"] == 0
+    assert check(store).ok
+
+
+def test_reviews_recorded_before_retention_was_kept_compare_memory_only(
+    reviewed: Store, db_path: Path
+):
+    """Reviews from before schema 0004 have no desired_retention and were fuzzed at random:
+    their memory state must still replay, their due date cannot."""
+    card_id = reviewed.skill_card("conv-output", 1).id
+    con = sqlite3.connect(db_path)
+    con.execute("UPDATE reviews SET desired_retention = NULL WHERE card_id = ?", (card_id,))
+    con.execute(
+        "UPDATE card_states SET due = '2031-05-05 05:05:05.000000' WHERE card_id = ?", (card_id,)
+    )
+    con.commit()
+    con.close()
+    report = check(reviewed)
+    assert report.ok and report.due_not_compared == 1
+    con = sqlite3.connect(db_path)
+    con.execute("UPDATE card_states SET stability = stability * 2 WHERE card_id = ?", (card_id,))
+    con.commit()
+    con.close()
+    report = check(reviewed, repair=True)
+    assert [d.uid for d in report.differences] == ["skill:conv-output:1"]
+    assert set(report.differences[0].fields) == {"stability"}
+    assert check(reviewed).ok
+
+
+def test_damage_sqlite_finds_is_reported_and_not_repaired(runner, db_path: Path):
+    store = Store(connect(str(db_path)))
+    store.sync_catalog()
+    history(store, store.skill_card("conv-output", 1).id, [Rating.GOOD] * 3)
+    store.engine.dispose()
+    con = sqlite3.connect(db_path)
+    con.execute("PRAGMA writable_schema=ON")  # an index that no longer matches its table
+    con.execute(
+        "UPDATE sqlite_master SET sql = replace(sql, 'due', 'state') "
+        "WHERE name = 'ix_card_states_due'"
+    )
+    con.commit()
+    con.close()
+    result = runner.invoke(cli, ["--db", str(db_path), "check", "--repair"])
+    assert result.exit_code == 1
+    assert "PROBLEMS" in result.output or "damaged" in result.output
+
+
+def test_rerating_applies_only_to_the_cards_latest_review(store: Store):
+    sched = make_scheduler(0.9)
+    card_id = store.skill_card("z-score", 1).id
+    first = store.record(
+        card_id,
+        "review",
+        question=None,
+        typed="1",
+        correct=True,
+        rating=Rating.GOOD,
+        duration_ms=1,
+        scheduler=sched,
+        now=T0,
+    )
+    later = T0 + timedelta(minutes=15)
+    second = store.record(
+        card_id,
+        "review",
+        question=None,
+        typed="1",
+        correct=True,
+        rating=Rating.GOOD,
+        duration_ms=1,
+        scheduler=sched,
+        now=later,
+    )
+    after_second = store.card_state(card_id)
+    assert store.change_rating(first, Rating.EASY, sched) is False  # another session's since
+    assert store.card_state(card_id) == after_second
+    assert check(store).ok
+    assert store.change_rating(second, Rating.HARD, sched) is True
+    assert store.card_state(card_id) != after_second
+    assert check(store).ok
+    from sqlalchemy import select
+
+    from quizzer.models import Review
+
+    with store.session() as s:
+        ratings = s.scalars(select(Review.rating).order_by(Review.id)).all()
+    assert ratings == [Rating.GOOD, Rating.HARD]
+
+
+@pytest.mark.parametrize(
+    "key, stored, default",
+    [("retention", v, "0.9") for v in ("null", '"abc"', "5", "0.2", "[1]", '{"a": 1}', "true")]
+    + [("new-per-day", v, "10") for v in ("null", '"7"', "2.5", "-3", "1000000", "false")]
+    + [("lang", v, "en") for v in ("null", '"fr"', "1", '"\u001b[2J"')],
+)
+def test_a_damaged_setting_falls_back_to_its_default_with_a_warning(
+    db_path: Path, runner, key: str, stored: str, default: str
+):
+    Store(connect(str(db_path))).sync_catalog()
+    con = sqlite3.connect(db_path)
+    con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, stored))
+    con.commit()
+    con.close()
+    result = runner.invoke(cli, ["--db", str(db_path), "config", key])
+    assert result.exit_code == 0, result.output
+    assert f"{key} = {default} " in result.output
+    assert f"warning: the saved setting {key}" in result.stderr
+    assert "\x1b" not in result.output
+    result = runner.invoke(cli, ["--db", str(db_path), "review", "--limit", "1"], input="s\n")
+    assert result.exit_code == 0 and "internal error" not in result.output
+
+
+def test_verify_after_reviewing_concept_cards(runner, db_path: Path):
+    """Concept cards store no question: `quizzer verify` used to crash on the stored nulls."""
+    runner.invoke(cli, ["--db", str(db_path), "config", "new-per-day", "200"])
+    store = Store(connect(str(db_path)))
+    concept = [c for c in [store.next_card(T0, 1)] if c is not None]
+    assert concept
+    result = runner.invoke(
+        cli, ["--db", str(db_path), "review", "--limit", "250"], input="s\n" * 250
+    )
+    assert "concept" in result.output
+    con = sqlite3.connect(db_path)
+    nulls = con.execute("SELECT COUNT(*) FROM reviews WHERE question IS NULL").fetchone()[0]
+    assert con.execute("SELECT COUNT(*) FROM reviews WHERE question = 'null'").fetchone()[0] == 0
+    con.close()
+    assert nulls > 0
+    result = runner.invoke(cli, ["--db", str(db_path), "verify", "-n", "1", "z-score"])
+    assert result.exit_code == 0, result.output
+    assert "stored questions:" in result.output
+
+
+def test_backup_is_consistent_while_answers_sit_in_the_wal(reviewed: Store, db_path, runner):
+    """Copying the .sqlite3 file alone loses what is still in the -wal file; backup does not."""
+    import shutil
+
+    con = sqlite3.connect(db_path)
+    con.execute("PRAGMA wal_autocheckpoint=0")
+    con.close()
+    keep = sqlite3.connect(db_path)  # holds the WAL open: nothing is checkpointed
+    keep.execute("PRAGMA wal_autocheckpoint=0")
+    history(reviewed, reviewed.skill_card("affine", 1).id, [Rating.GOOD] * 6)
+    total = keep.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    out = db_path.with_name("copy.sqlite3")
+    result = runner.invoke(cli, ["--db", str(db_path), "backup", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"Backed up {total} reviews" in result.output
+    naive = db_path.with_name("naive.sqlite3")
+    shutil.copyfile(db_path, naive)
+    got = sqlite3.connect(out).execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    try:
+        lost = sqlite3.connect(naive).execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+    except sqlite3.OperationalError:  # even the tables are still in the -wal file
+        lost = 0
+    keep.close()
+    assert got == total and lost < total
+    assert not Path(f"{out}-wal").exists()
+    copy = Store(connect(str(out)))
+    assert check(copy).ok
+
+
+def test_backup_refuses_the_database_itself(runner, db_path: Path):
+    runner.invoke(cli, ["--db", str(db_path), "stats"])
+    result = runner.invoke(cli, ["--db", str(db_path), "backup", str(db_path)])
+    assert result.exit_code == 1 and "the database itself" in result.output
