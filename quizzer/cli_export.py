@@ -113,14 +113,21 @@ def export_anki(
 
     fmt = Format("quizzer.apkg", no_stdout="an Anki package is a binary file (a zip archive)")
     output_target(out, fmt)  # refuse a bad target before the slow part
+    store = open_store(ctx)  # ...and a database that cannot be opened
     notes = _export_notes(ctx, names, variants, seed, export_lang)
-    store = open_store(ctx)
     previous = {g: NoteRecord(g, c, m) for g, (c, m) in store.anki_notes().items()}
     # Anki updates a note only from a newer one: changed notes get a time later than any before
     stamp = max(int(time.time()), max((r.mtime for r in previous.values()), default=0) + 1)
     package, records = build_package(notes, stamp, previous, type_answer=type_answer)
     target = atomic_write(out, lambda tmp: write_package(package, tmp, stamp), fmt)
-    store.save_anki_notes((r.guid, r.content, r.mtime) for r in records)
+    if store.read_only:
+        click.echo(
+            f"({store.path} is read-only: this export's note times are not remembered, so "
+            "the next export marks these notes as changed again.)",
+            err=True,
+        )
+    else:
+        store.save_anki_notes((r.guid, r.content, r.mtime) for r in records)
     changed = sum(1 for r in records if r.mtime == stamp)
     n_gen = sum(1 for n in notes if n.generated)
     click.echo(
