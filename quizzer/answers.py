@@ -13,6 +13,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from quizzer.errors import AnswerFormatError, UnknownFamily
@@ -104,10 +105,66 @@ def _is_answer(q: Question, text: str) -> bool:
         return False
 
 
+# ---------------------------------------------------------------- characters
+#
+# NFKC folds full-width forms (a Chinese IME's ２８) to ASCII, but it also folds characters
+# whose meaning is not their digits: 3² would become 32, 10⁻³ 10-3, x₂ x2, ½ 1⁄2, ① 1.
+# Superscript exponents are therefore read as powers before NFKC (3² is 3^(2)), decimal
+# digits of any script are read as their digits (٣ is 3), and every other character that
+# NFKC would turn into a digit, an operator or a separator is refused: a format error,
+# never silently another number.
+
+_EXPONENT = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾]+")
+_EXPONENT_CHARS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾", "0123456789+-()")
+# what the tokenizers below read, before and after the sign translations in normalize()
+_MEANINGFUL = frozenset("0123456789+-*/^().,;|[]xXeE\u2212\u00d7\u221a")
+# compatibility forms that are the same character in another width or size
+_SAME_CHARACTER = frozenset({"<wide>", "<narrow>", "<small>", "<vertical>", "<noBreak>"})
+_NUMBER_FORMS = frozenset({"<super>", "<sub>", "<circle>", "<square>", "<fraction>"})
+# a thin or no-break space between digits is a thousands separator (1 000), not a list comma
+_THOUSANDS = re.compile(r"\d[\u00a0\u2000-\u200a\u202f\u205f]\d")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # a decimal digit of another script or font
+
+
+@lru_cache(maxsize=4096)
+def _misread(c: str) -> bool:
+    """Whether NFKC would make c read as something it does not mean (c not ASCII, not a
+    superscript exponent): a subscript, circled or parenthesized number, vulgar fraction,
+    Roman numeral, or a letter-like symbol such as ℯ or 𝐱 that would read as e or x."""
+    category = unicodedata.category(c)
+    if category == "Nd":  # a decimal digit in any script or font reads as its digit
+        return False
+    if category in ("No", "Nl"):
+        return True
+    folded = unicodedata.normalize("NFKC", c)
+    if folded == c:
+        return False
+    tag = unicodedata.decomposition(c).partition(" ")[0]
+    if not tag.startswith("<") or tag in _SAME_CHARACTER:
+        return False
+    return tag in _NUMBER_FORMS or any(ch in _MEANINGFUL for ch in folded)
+
+
+def check_characters(text: str) -> None:
+    """ValueError if text holds a character that NFKC would misread (see _misread), or a
+    thin-space thousands separator; superscript exponents are fine (normalize reads them)."""
+    if text.isascii():
+        return
+    for c in set(_EXPONENT.sub("", text)):
+        if not c.isascii() and _misread(c):
+            raise ValueError(f"cannot read {c!r}")
+    if _THOUSANDS.search(text):
+        raise ValueError("a thousands separator")
+
+
 def normalize(text: str) -> str:
-    """NFKC (full-width to ASCII), unify minus and times signs, trim."""
-    text = unicodedata.normalize("NFKC", text)
-    text = text.replace("\u2212", "-").replace("\u00d7", "x").replace("\u221a", "sqrt")
+    """Superscript exponents to ^(...), NFKC (full-width to ASCII), digits of other scripts
+    to ASCII, unify minus and times signs, trim. Call check_characters first on typed text."""
+    if not text.isascii():
+        text = _EXPONENT.sub(lambda m: "^(" + m.group().translate(_EXPONENT_CHARS) + ")", text)
+        text = unicodedata.normalize("NFKC", text)
+        text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group())), text)
+        text = text.replace("\u2212", "-").replace("\u00d7", "x").replace("\u221a", "sqrt")
     return text.strip()
 
 
@@ -115,6 +172,10 @@ def parse(q: Question, text: str) -> Any:
     """The value a typed answer stands for; raises AnswerFormatError with a hint."""
     if not isinstance(text, str):
         raise AnswerFormatError(hint(q))
+    try:
+        check_characters(text)
+    except ValueError:
+        raise AnswerFormatError(hint(q)) from None
     text = normalize(text)
     if not text or len(text) > MAX_LEN:
         raise AnswerFormatError(hint(q))
@@ -180,21 +241,43 @@ def same_value(a: Any, b: Any, tolerance: float | None = None, kind: str | None 
 
 # ---------------------------------------------------------------- parsers
 
-_INT = re.compile(r"[+-]?\d{1,30}")
+_INT = re.compile(r"[+-]?[0-9]{1,30}")
 _SPLIT = re.compile(r"[\s,xX*|]+")
+_LEADING_ZERO = re.compile(r"[+-]?0[0-9]")
 
 
 def _int(token: str) -> int:
     token = token.strip()
     if _INT.fullmatch(token):
         return int(token)
-    if re.fullmatch(r"[+-]?\d{1,30}\.0*", token):
+    if re.fullmatch(r"[+-]?[0-9]{1,30}\.0*", token):
         return int(token[: token.index(".")])
     raise ValueError(token)
 
 
+def _element(token: str) -> str:
+    """A list element as typed. One that starts with a zero and then a digit (024, 000) is
+    what a thousands separator leaves when it splits a number (1,024 or 1 000): refused."""
+    if _LEADING_ZERO.match(token):
+        raise ValueError(f"leading zero in {token!r}")
+    return token
+
+
 def _parse_int(text: str, q: Question) -> int:
     return _int(text)
+
+
+def _wrapped(t: str, pairs: tuple[str, ...] = ("()", "[]")) -> bool:
+    """Whether t is one bracketed group: its first bracket closes at its last character."""
+    if len(t) < 2 or t[0] + t[-1] not in pairs:
+        return False
+    depth = 0
+    for i, ch in enumerate(t):
+        depth += ch == t[0]
+        depth -= ch == t[-1]
+        if depth == 0:
+            return i == len(t) - 1
+    return False
 
 
 def _strip_wrappers(text: str) -> str:
@@ -202,7 +285,7 @@ def _strip_wrappers(text: str) -> str:
     m = re.fullmatch(r"(?:torch\.)?(?:size|tensor)\s*\((.*)\)", t, flags=re.IGNORECASE | re.DOTALL)
     if m:
         t = m.group(1).strip()
-    while len(t) >= 2 and t[0] + t[-1] in ("()", "[]"):
+    while _wrapped(t):
         t = t[1:-1].strip()
     return t
 
@@ -214,7 +297,7 @@ def _parse_shape(text: str, q: Question) -> list[int]:
     parts = [p for p in _SPLIT.split(inner) if p]
     if not parts:
         raise ValueError(text)
-    return [_int(p) for p in parts]
+    return [_int(_element(p)) for p in parts]
 
 
 def _num(token: str) -> int | float:
@@ -225,15 +308,40 @@ def _num(token: str) -> int | float:
         return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
+def _numbers(text: str, separators: str) -> list[int | float]:
+    """The numbers of a list, split at separators (and whitespace) outside parentheses, so
+    1/(2+2) stays one expression; a parenthesized group of several, as in (1, 0), (0, 1),
+    contributes its numbers."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                raise ValueError("unbalanced )")
+        elif depth == 0 and (ch in separators or ch.isspace()):
+            parts.append(text[start:i])
+            start = i + 1
+    if depth:
+        raise ValueError("unbalanced (")
+    parts.append(text[start:])
+    out: list[int | float] = []
+    for p in filter(None, parts):
+        if _wrapped(p, ("()",)) and len(inner := _numbers(p[1:-1], separators)) > 1:
+            out += inner
+        else:
+            out.append(_num(_element(p)))
+    return out
+
+
 def _parse_vector(text: str, q: Question) -> list[int | float]:
-    inner = _strip_wrappers(text.replace("|", " "))
+    inner = _strip_wrappers(text)
     inner = re.sub(r"[\[\]]", " ", inner)
-    if "sqrt" not in inner:
-        inner = re.sub(r"[()]", " ", inner)
-    parts = [p for p in re.split(r"[\s,;]+", inner) if p]
-    if not parts:
+    values = _numbers(inner, ",;|")
+    if not values:
         raise ValueError(text)
-    return [_num(p) for p in parts]
+    return values
 
 
 def _parse_matrix(text: str, q: Question) -> list[list[int | float]]:
@@ -246,7 +354,7 @@ def _parse_matrix(text: str, q: Question) -> list[list[int | float]]:
     else:
         t = _strip_wrappers(t)
         rows_text = [r for r in re.split(r"[;\n]", t)]
-    rows = [[_num(p) for p in re.split(r"[\s,]+", r.strip()) if p] for r in rows_text]
+    rows = [_numbers(r.strip(), ",") for r in rows_text]
     if not rows or not rows[0] or any(len(r) != len(rows[0]) for r in rows):
         raise ValueError(text)
     return rows
@@ -307,7 +415,7 @@ _PARSERS = {
 
 # ---------------------------------------------------------------- safe arithmetic
 
-_NUMBER = r"\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?"
+_NUMBER = r"[0-9]+\.?[0-9]*(?:e[+-]?[0-9]+)?|\.[0-9]+(?:e[+-]?[0-9]+)?"
 _TOKEN = re.compile(rf"\s*(?:({_NUMBER})|(\*\*|[-+*/^()])|(sqrt|pi))", re.IGNORECASE)
 _MAX_DEPTH = 40
 
@@ -426,12 +534,17 @@ class _Parser:
 
 
 def evaluate(text: str) -> float:
-    """A real number from a whitelisted arithmetic expression; ValueError if unreadable."""
+    """A real number from a whitelisted arithmetic expression; ValueError if unreadable
+    (1/0 and 0^-1 included)."""
+    check_characters(text)
     text = normalize(text)
     if not text or len(text) > MAX_LEN:
         raise ValueError("empty or too long")
     p = _Parser(_tokens(text))
-    value = p.expr()
+    try:
+        value = p.expr()
+    except ArithmeticError as exc:  # division by zero, overflow
+        raise ValueError(str(exc)) from None
     if p.peek() is not None:
         raise ValueError("trailing input")
     if isinstance(value, complex) or not math.isfinite(value):

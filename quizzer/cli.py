@@ -8,33 +8,74 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from typing import Any
 
 import click
 
-from quizzer import __version__, cli_export, cli_progress, cli_sessions
+from quizzer import __version__, cli_db, cli_export, cli_progress, cli_sessions
 from quizzer.cli_common import check_level, family_args, lang_of, open_store
 from quizzer.errors import QuizzerError
 
 DB_HELP = "Database: a file path or SQLAlchemy URL [env QUIZZER_DB; default: your data dir]."
 
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head -1`
+
+
 class Group(click.Group):
-    """Turns the library's errors into one-line messages (exit 1), never tracebacks."""
+    """Turns the library's errors into one-line messages (exit 1), never tracebacks; a
+    reader that stops early (quizzer ... | head) ends the command quietly."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:  # the top-level --help and --version print while the context is made
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            raise click.exceptions.Exit(_stop_writing()) from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        from quizzer.ui import printable
+
         try:
             return super().invoke(ctx)
         except QuizzerError as exc:
-            raise click.ClickException(str(exc)) from None
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise click.ClickException(printable(str(exc))) from None
+        except click.ClickException as exc:  # its message may quote stored text
+            exc.message = printable(exc.message)
             raise
+        except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:
+            if os.environ.get("QUIZZER_DEBUG"):
+                raise
+            raise click.exceptions.Exit(_stop_writing()) from None
         except Exception as exc:  # a bug: still one line, unless debugging
             if os.environ.get("QUIZZER_DEBUG"):
                 raise
             raise click.ClickException(
-                f"internal error: {exc.__class__.__name__}: {exc} (QUIZZER_DEBUG=1 shows more)"
+                printable(f"internal error: {exc.__class__.__name__}: {exc}", multiline=False)
+                + " (QUIZZER_DEBUG=1 shows more)"
             ) from None
+
+
+def _stop_writing() -> int:
+    """The reader of standard output (or error) has gone. Point the closed stream at
+    /dev/null, so that what is left in its buffer does not fail again at exit ("Exception
+    ignored ... BrokenPipeError", exit status 120), and return the status to end with."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            try:
+                fd = stream.fileno()
+            except (AttributeError, OSError, ValueError):  # not a real file (under a test)
+                continue
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+        except (AttributeError, OSError, ValueError):  # closed or missing: nothing to flush
+            pass
+    return EXIT_BROKEN_PIPE
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -193,13 +234,15 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
       quizzer config lang zh             questions and messages in Chinese
     """
     from quizzer.store import SETTINGS
+    from quizzer.ui import printable
 
     if key is not None and key not in SETTINGS:
         raise click.UsageError(f"unknown setting {key!r}; choose from: {', '.join(SETTINGS)}")
     store = open_store(ctx)
     if key is None or value is None:
         for k in [key] if key else SETTINGS:
-            click.echo(f"{k} = {store.get_setting(k)}    ({SETTINGS[k][2]})")
+            shown = printable(str(store.get_setting(k)), multiline=False)  # as stored: any text
+            click.echo(f"{k} = {shown}    ({SETTINGS[k][2]})")
         return
     kind = SETTINGS[key][1]
     try:
@@ -213,7 +256,7 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
     if key == "lang" and parsed not in ("en", "zh"):
         raise click.BadParameter("must be en or zh", param_hint=key)
     store.set_setting(key, parsed)
-    click.echo(f"{key} = {parsed}")
+    click.echo(f"{key} = {printable(str(parsed), multiline=False)}")
 
 
 for _command in (
@@ -223,10 +266,19 @@ for _command in (
     cli_progress.verify,
     cli_progress.stats,
     cli_progress.report,
+    cli_db.check,
+    cli_db.backup,
 ):
     cli.add_command(_command)
 
 
 def main() -> None:
     """Entry point of the `quizzer` script and of python -m quizzer."""
-    cli.main(prog_name="quizzer")
+    try:
+        try:
+            cli.main(prog_name="quizzer")
+        finally:  # what is still buffered must reach the reader now, not fail at exit
+            if sys.stdout is not None and not sys.stdout.closed:
+                sys.stdout.flush()
+    except BrokenPipeError:  # e.g. a message for a closed stderr, or the final flush
+        sys.exit(_stop_writing())

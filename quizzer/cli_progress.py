@@ -68,11 +68,11 @@ def verify(ctx: click.Context, families: tuple[str, ...], seeds: int, stored: bo
                 else ""
             )
         )
-        for c in rep.changes:
-            click.echo(
-                f"  {c.family} level {c.level} seed {c.seed}: {c.what} was {c.before!r}, "
-                f"now {c.after!r}"
-            )
+        from quizzer.ui import printable
+
+        for c in rep.changes:  # read back from the database: no raw control characters
+            line = f"{c.family} level {c.level} seed {c.seed}: {c.what} was {c.before!r}, "
+            click.echo("  " + printable(line + f"now {c.after!r}", multiline=False))
         bad += len(changed)
     if bad:
         ctx.exit(1)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator
+from itertools import chain, islice
 from typing import Any
 
 import click
 
 from quizzer.cli_common import check_level, family_args, lang_of, open_store
+
+TOP_UP_FROM = 20  # a quiz verifies spares for the skills of its first this many questions
+AHEAD = 3  # with --seed: how many questions are verified ahead of the one on screen
 
 # ---------------------------------------------------------------- sessions
 
@@ -20,6 +26,16 @@ def _once(fn: Any) -> Any:
             fn()
 
     return wrapper
+
+
+def _run(session: Any, items: Any, verifier: Any, total: int | None = None) -> None:
+    """session.run; if it fails (e.g. the reader of a piped output has gone), stop the
+    verifier first, so that the exit does not wait for the questions still queued."""
+    try:
+        session.run(items, total=total)
+    except BaseException:
+        verifier.close()
+        raise
 
 
 def _finish(session: Any, store: Any, source: Any, verifier: Any) -> None:
@@ -70,38 +86,62 @@ def quiz(
       quizzer quiz --weakest -n 20          your five weakest skills, weakest first
     """
     from quizzer.prefetch import QuestionSource, Verifier
-    from quizzer.session import Item, Session, practice_plan
+    from quizzer.session import Session, practice_plan
     from quizzer.ui import Terminal
 
     fams = family_args(families)
     check_level(fams, level)
     store = open_store(ctx)
-    verifier = Verifier()
-    source = QuestionSource(store, verifier)
     if weakest:
         plan = _weakest_plan(store, fams, count, seed)
     else:
         plan = practice_plan(fams, count, seed, level)
-    card_ids = {(f, lvl): store.skill_card(f, lvl).id for f, lvl, _ in plan}
-    if seed is not None:  # reproducible: exactly these seeds, verified in order
-        futures = [verifier.draw(f, s, lvl) for f, lvl, s in plan]
-    else:
-        futures = [None] * count
-
-    def items():
-        for i, (fam, lvl, _s) in enumerate(plan):
-            fut = futures[i] or source.for_skill(fam, lvl)
-            yield Item(card_ids[fam, lvl], family=fam, difficulty=lvl, future=fut)
-
+    verifier = Verifier()
+    source = QuestionSource(store, verifier)
+    # the skills of the first questions get spares verified in the background; the plan
+    # itself is drawn lazily, so -n 1000000000 starts as fast as -n 10
+    first = list(islice(plan, TOP_UP_FROM))
+    plan = chain(first, plan)
     session = Session(store, Terminal(), "practice", lang=lang_of(ctx))
-    session.on_shown = _once(lambda: source.top_up(sorted(set(card_ids))))
+    session.on_shown = _once(lambda: source.top_up(sorted({(f, lvl) for f, lvl, _ in first})))
     session.on_answer = source.keep_finished
-    session.run(items(), total=count)
+    items = _practice_items(plan, store, source, verifier, seeded=seed is not None)
+    _run(session, items, verifier, total=count)
     _finish(session, store, source, verifier)
 
 
-def _weakest_plan(store: Any, fams: list[str], count: int, seed: int | None) -> list[Any]:
-    """The weakest skills in turn, weakest first; fresh seeds (or from --seed)."""
+def _practice_items(
+    plan: Iterator[tuple[str, int, int]], store: Any, source: Any, verifier: Any, *, seeded: bool
+) -> Iterator[Any]:
+    """The session's items, one by one. With --seed, exactly the planned seeds, each
+    verified AHEAD questions in advance; without, a kept variant or a fresh seed."""
+    from quizzer.session import Item
+
+    card_ids: dict[tuple[str, int], int] = {}
+
+    def item(fam: str, lvl: int, fut: Any) -> Item:
+        if (fam, lvl) not in card_ids:
+            card_ids[fam, lvl] = store.skill_card(fam, lvl).id
+        return Item(card_ids[fam, lvl], family=fam, difficulty=lvl, future=fut)
+
+    if not seeded:
+        for fam, lvl, _seed in plan:
+            yield item(fam, lvl, source.for_skill(fam, lvl))
+        return
+    ahead: deque[tuple[str, int, Any]] = deque()
+    for fam, lvl, s in plan:
+        ahead.append((fam, lvl, verifier.draw(fam, s, lvl)))
+        if len(ahead) > AHEAD:
+            yield item(*ahead.popleft())
+    while ahead:
+        yield item(*ahead.popleft())
+
+
+def _weakest_plan(
+    store: Any, fams: list[str], count: int, seed: int | None
+) -> Iterator[tuple[str, int, int]]:
+    """The weakest skills in turn, weakest first; fresh seeds (or from --seed). Drawn as
+    they are asked for; an error (nothing answered yet) is raised at once."""
     import random
 
     from quizzer.stats import weakest_skills
@@ -113,7 +153,7 @@ def _weakest_plan(store: Any, fams: list[str], count: int, seed: int | None) -> 
             "(quizzer quiz), then quizzer quiz --weakest"
         )
     rng = random.Random(f"weakest:{seed}") if seed is not None else random.Random()
-    return [(*skills[i % len(skills)], rng.randrange(2**31)) for i in range(count)]
+    return ((*skills[i % len(skills)], rng.randrange(2**31)) for i in range(count))
 
 
 @click.command()
@@ -174,7 +214,7 @@ def review(ctx: click.Context, limit: int, new_cards: int | None) -> None:
     session = Session(store, Terminal(), "review", scheduler=scheduler, lang=lang_of(ctx))
     session.on_shown = _once(lambda: source.top_up(skills))
     session.on_answer = source.keep_finished
-    session.run(items())
+    _run(session, items(), verifier)
     if session.shown == 0:
         verifier.close()
         from quizzer.i18n import t

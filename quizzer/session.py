@@ -55,21 +55,24 @@ SELF_GRADE = {
 
 def practice_plan(
     families: list[str], count: int, seed: int | None, level: int | None
-) -> list[tuple[str, int, int]]:
-    """(family, level, seed) of each question of a quiz; reproducible with a seed."""
+) -> Iterator[tuple[str, int, int]]:
+    """(family, level, seed) of each question of a quiz, drawn as they are asked for (a quiz
+    of -n 1000000000 starts at once and holds one at a time); reproducible with a seed."""
     import random
 
     rng = random.Random(f"quiz:{seed}") if seed is not None else random.Random()
-    plan = []
     for _ in range(count):
         fam = rng.choice(families)
         lvl = level or rng.randint(1, generators.get(fam).levels)
-        plan.append((fam, lvl, rng.randrange(2**31)))
-    return plan
+        yield fam, lvl, rng.randrange(2**31)
 
 
 class Quit(Exception):
     """The learner typed q."""
+
+
+class NotSaved(Exception):
+    """An answer could not be committed; the session must end (the reason is the message)."""
 
 
 @dataclass

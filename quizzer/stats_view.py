@@ -1,5 +1,9 @@
 """`quizzer stats` in the terminal: the figures of quizzer.stats as rich tables, a 30-day
-forecast strip and a year heatmap. Plain text (no colour codes) when not on a terminal."""
+forecast strip and a year heatmap. Plain text (no colour codes) when not on a terminal.
+
+Names read from the database (families, decks, mistake ids) are shown as plain text: never
+as rich markup or emoji codes, and with control characters escaped (quizzer.ui.printable).
+"""
 
 from __future__ import annotations
 
@@ -79,12 +83,22 @@ def pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.0f}%"
 
 
+def _cell(value: Any) -> Any:
+    """A table cell for a name from the database: literal text on one line."""
+    from rich.text import Text
+
+    from quizzer.ui import printable
+
+    return Text(printable(str(value), multiline=False))
+
+
 def render(f: dict[str, Any], lang: str = "en", console: Any = None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
+    from quizzer.ui import rich_console
+
     w = WORDS[lang]
-    con = console or Console(highlight=False)
+    con = console or rich_console(highlight=False, emoji=False)
     con.print(f"[bold]{w['title']}[/bold] — {f['generated_at'][:10]}")
     c = f["cards"]
     con.print(
@@ -122,21 +136,21 @@ def render(f: dict[str, Any], lang: str = "en", console: Any = None) -> None:
             t = Table(title=f"{w['accuracy']} ({w[label]})", title_justify="left")
             for col in (w[label], w["answered"], w["right"], "%"):
                 t.add_column(col, justify="left" if col == w[label] else "right")
-            for name, a in acc.items():
-                t.add_row(name, str(a["answered"]), str(a["right"]), pct(a["accuracy"]))
+            for group, a in acc.items():
+                t.add_row(_cell(group), str(a["answered"]), str(a["right"]), pct(a["accuracy"]))
             con.print(t)
     if f["weakest_skills"]:
         t = Table(title=w["weakest"], title_justify="left", caption=w["practice"])
         for col in (w["skill"], w["answered"], "%", w["recall"]):
             t.add_column(col)
         for k in f["weakest_skills"]:
-            t.add_row(k["skill"], str(k["answered"]), pct(k["accuracy"]), pct(k["recall"]))
+            t.add_row(_cell(k["skill"]), str(k["answered"]), pct(k["accuracy"]), pct(k["recall"]))
         con.print(t)
     if f["misconceptions"]:
         t = Table(title=w["mistakes"], title_justify="left")
         for col in (w["mistake"], w["count"], w["share"]):
             t.add_column(col)
         for m in f["misconceptions"]:
-            t.add_row(f"{m['family']}: {m['id']}", str(m["count"]), pct(m["share_of_wrong"]))
+            t.add_row(_cell(f"{m['family']}: {m['id']}"), str(m["count"]), pct(m["share_of_wrong"]))
         con.print(t)
     con.print(f"[dim]{w['help']}[/dim]")

@@ -1,14 +1,49 @@
 """Terminal input and output for sessions: colour via rich on a terminal (rich honours
-NO_COLOR), plain text otherwise. Nothing typed is ever interpreted as markup."""
+NO_COLOR), plain text otherwise. Nothing typed is ever interpreted as markup, and no
+control character reaches the terminal raw (see printable)."""
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import signal
 import sys
 import threading
 import time
-from typing import Protocol
+from typing import Any, Protocol
+
+# C0 and C1 control characters (ESC sequences, carriage return, bell, backspace, CSI),
+# DEL, and the invisible characters that reorder or break lines: bidirectional marks,
+# embeddings, overrides and isolates, and the Unicode line and paragraph separators
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[{_CONTROLS}]")
+_UNSAFE_IN_LINE = re.compile(f"[\t\n{_CONTROLS}]")
+
+
+def printable(text: str, multiline: bool = True) -> str:
+    """text made safe to write to a terminal: each control character is shown as its
+    escape (ESC as \\x1b, a carriage return as \\r), so text read back from a database or
+    file can neither move the cursor, retitle the window nor hide what precedes it.
+    Newlines and tabs are kept if multiline (a CRLF becomes a newline)."""
+    if multiline:
+        text = text.replace("\r\n", "\n")
+    pattern = _UNSAFE if multiline else _UNSAFE_IN_LINE
+    return pattern.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def rich_console(**options: Any) -> Any:
+    """A rich Console whose output to a closed pipe raises BrokenPipeError, as print does
+    (rich's own handling exits with status 1 itself), so quizzer.cli ends every command
+    alike when the reader has gone."""
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return _Console(**options)
 
 
 class IO(Protocol):
@@ -22,9 +57,7 @@ class Terminal:
         self.rich = sys.stdout.isatty() if color is None else color
         self.console = None
         if self.rich:
-            from rich.console import Console
-
-            self.console = Console(highlight=False)
+            self.console = rich_console(highlight=False, emoji=False)
         self._waiting = 0  # > 0: the number of the input() the main thread is blocked in
         self._asks = 0
         if sys.stdin.isatty():
@@ -35,8 +68,9 @@ class Terminal:
             _CtrlC(self).start()
 
     def say(self, text: str = "", style: str | None = None) -> None:
+        text = printable(text)
         if self.console is not None:
-            self.console.print(text, style=style, markup=False, highlight=False)
+            self.console.print(text, style=style, markup=False, highlight=False, emoji=False)
         else:
             print(text, flush=True)
 
@@ -46,7 +80,7 @@ class Terminal:
         self._asks += 1
         self._waiting = self._asks
         try:
-            return input(prompt)
+            return input(printable(prompt, multiline=False))
         finally:
             self._waiting = 0
 

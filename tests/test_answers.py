@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -130,6 +131,28 @@ ACCEPTED: list[tuple[str, str, Any]] = [
     ("number", "-2^-0.5", -(2**-0.5)),
     ("number", "-(1/2)**0.5", -(0.5**0.5)),
     ("number", "-.71", -0.71),
+    # superscript exponents are powers (read before NFKC, which would make 3² 32)
+    ("number", "3²", 9.0),
+    ("number", "10⁻³", 0.001),
+    ("number", "2⁻¹", 0.5),
+    ("number", "-2⁻¹", -0.5),
+    ("number", "(1+1)²", 4.0),
+    ("number", "2⁽⁻¹⁾", 0.5),
+    ("number", "１０⁻³", 0.001),
+    ("vector", "[3², 10⁻¹]", [9, 0.1]),
+    ("matrix", "[[2⁻¹, 1], [1, 3²]]", [[0.5, 1], [1, 9]]),
+    # decimal digits of any script or font are their digits
+    ("int", "٢٨", 28),  # Arabic-Indic
+    ("int", "۲۸", 28),  # Persian
+    ("int", "२८", 28),  # Devanagari
+    ("int", "𝟐𝟖", 28),  # mathematical bold
+    ("shape", "(١, ٦, ٢٨, ٢٨)", SHAPE),
+    ("number", "-٠.٧١", -0.71),
+    # parentheses inside a list element group its expression
+    ("vector", "[1/(2+2), 1]", [0.25, 1]),
+    ("vector", "[2(1+1), 0]", [4, 0]),
+    ("vector", "(1, 0), (1, 0, 0)", [1, 0, 1, 0, 0]),
+    ("matrix", "[[1/(1+1), 0], [0, 1]]", [[0.5, 0], [0, 1]]),
     ("number-or-error", "error", None),
     ("number-or-error", "Error!", None),
     ("number-or-error", "undefined", None),
@@ -189,6 +212,13 @@ def test_normalize_and_evaluate():
     assert evaluate("-2^2") == -4
     assert evaluate("2^-1") == 0.5
     assert evaluate("1e-3") == 0.001
+    assert normalize("3²") == "3^(2)" and normalize("10⁻³") == "10^(-3)"
+    assert normalize("x¹⁰+1") == "x^(10)+1"
+    assert normalize("٢٨ ۲۸ २८ 𝟐𝟖") == "28 28 28 28"
+    assert evaluate("3²") == 9 and evaluate("10⁻³") == 0.001
+    for text in ("x₂", "½", "①", "1ℯ3", "1 000"):
+        with pytest.raises(ValueError):
+            evaluate(text)
 
 
 @pytest.mark.parametrize("name", list(QUESTIONS))
@@ -274,6 +304,48 @@ FORMAT_ERRORS: list[tuple[str, Any]] = [
     ("labels", " ; , "),
     ("labels", "gender: male"),
     ("number-or-error", "error?"),
+    # a power where a whole number or a shape is asked for; a superscript that is no power
+    ("int", "3²"),
+    ("int", "2¹⁰"),
+    ("shape", "1x6x28²"),
+    ("shape", "(1, 6, 28²)"),
+    ("number", "x¹⁰"),
+    ("number", "2⁻"),
+    ("number", "⁻3"),
+    ("number", "1e³"),
+    ("number", "2ⁿ"),
+    ("shape", "2ˣ3"),
+    # what NFKC would misread: subscripts, fractions, circled, parenthesized and full-stop
+    # digits, Roman numerals, letter-like e and x
+    ("number", "x₂"),
+    ("int", "2₈"),
+    ("number", "½"),
+    ("number", "3½"),
+    ("number", "-¾"),
+    ("int", "①"),
+    ("int", "⑫"),
+    ("shape", "1x①"),
+    ("number", "⑴"),
+    ("number", "1⒈"),
+    ("shape", "2Ⅹ3"),
+    ("int", "Ⅻ"),
+    ("number", "1ℯ3"),
+    ("number", "2ⅇ"),
+    ("shape", "2𝐱3"),
+    ("number", "∞"),
+    ("number", "-∞"),
+    ("number", "٣٫٥"),  # with the Arabic decimal separator
+    # thousands separators, and decimal commas, that would split a number in two
+    ("int", "1,000"),
+    ("int", "1 000"),
+    ("shape", "1,024"),
+    ("shape", "(1, 6, 28,000)"),
+    ("shape", "12\u2009345"),  # thin space
+    ("vector", "1,000"),
+    ("vector", "[1\u202f000, 2]"),  # narrow no-break space
+    ("vector", "[0,05, 1]"),
+    ("matrix", "1,000 2; 3 4"),
+    ("matrix", "[[1, 05], [1, 2]]"),
 ]
 FORMAT_ERRORS += [(name, "1" * 10_000) for name in QUESTIONS]
 FORMAT_ERRORS += [(name, "1, " * 3_400) for name in QUESTIONS]
@@ -478,6 +550,7 @@ ANSWERISH = st.lists(
         list("0123456789+-*/^()[]., ;x|eE\n'")
         + ["sqrt", "pi", "**", "tensor", "torch.Size", "×", "−", "（", "）", "，", "、", "１"]
         + ["male", "year-1", "one-hot", "error", "__", "import", "lambda"]
+        + ["²", "⁻", "⁽", "₂", "½", "①", "⑴", "Ⅹ", "ℯ", "٣", "𝟐", "\u2009", "∞", "ˣ"]
     ),
     max_size=25,
 ).map("".join)
@@ -601,3 +674,130 @@ def test_floats_round_trip(x: float):
     assert grade(make_q("number", x), text).correct
     (value,) = parse(QUESTIONS["vector"], f"[{text}]")
     assert math.isclose(value, x, rel_tol=1e-9, abs_tol=1e-9)
+
+
+# ---------------------------------------------------------------- 4c. unusual characters
+#
+# NFKC folds 3² to 32, 10⁻³ to 10-3, x₂ to x2, ½ to 1⁄2 and ① to 1. No answer may be read
+# as a value other than the one its characters mean: each reads as what it means or is a
+# format error. Checked over every numeric character Unicode has.
+
+NUMERIC_KINDS = ["int", "shape", "vector", "matrix", "number"]
+SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+ALL_CHARS = [chr(cp) for cp in range(0x80, sys.maxunicode + 1) if not 0xD800 <= cp < 0xE000]
+NUMERIC_CHARS = {c for c in ALL_CHARS if unicodedata.numeric(c, None) is not None}
+DECIMAL_DIGITS = {c for c in NUMERIC_CHARS if unicodedata.category(c) == "Nd"}
+
+
+def test_every_decimal_digit_reads_as_its_digit():
+    assert len(DECIMAL_DIGITS) > 600  # every script's and font's 0-9
+    for c in sorted(DECIMAL_DIGITS):
+        d = unicodedata.decimal(c)
+        assert parse(QUESTIONS["int"], "1" + c) == 10 + d, c
+        assert parse(QUESTIONS["shape"], f"{c}x{c}") == [d, d], c
+        assert parse(QUESTIONS["number"], f"-{c}.5") == -(d + 0.5), c
+
+
+def test_superscript_digits_are_powers_where_a_power_can_be():
+    for c in SUPERSCRIPT_DIGITS:
+        d = unicodedata.digit(c)
+        assert parse(QUESTIONS["number"], "2" + c) == 2.0**d
+        assert parse(QUESTIONS["number"], "2⁻" + c) == 2.0**-d
+        assert parse(QUESTIONS["vector"], f"[2{c}, 1]") == [2**d, 1]
+        for name in ("int", "shape"):
+            format_error(QUESTIONS[name], "2" + c)
+
+
+def test_every_other_numeric_character_is_a_format_error():
+    """Subscripts, fractions, circled and parenthesized numbers, Roman numerals, digits
+    with a full stop, and the like: never read as the digits NFKC turns them into."""
+    others = NUMERIC_CHARS - DECIMAL_DIGITS - set(SUPERSCRIPT_DIGITS)
+    assert {"₂", "½", "①", "⑴", "⒈", "Ⅻ", "⅟", "〇"} <= others
+    for c in sorted(others):
+        for text in (c, "1" + c, c + "1", "2x" + c, "-" + c):
+            for name in NUMERIC_KINDS:
+                format_error(QUESTIONS[name], text)
+
+
+# what the answer parsers read: digits, operators, separators, e (exponent), x (times)
+MEANINGFUL = set("0123456789+-*/^().,;|[]xXeE\u2212\u00d7\u221a")
+WIDTH_FORMS = ("<wide>", "<narrow>", "<small>", "<vertical>", "<noBreak>")
+
+
+def _same_character(c: str) -> bool:
+    """A width or size variant of its fold, or canonically equivalent to it (U+037E ;)."""
+    decomposition = unicodedata.decomposition(c)
+    return decomposition.startswith(WIDTH_FORMS) or not decomposition.startswith("<")
+
+
+def _folds_to_meaningful(c: str) -> bool:
+    folded = unicodedata.normalize("NFKC", c)
+    return folded != c and bool(set(folded) & MEANINGFUL)
+
+
+def test_characters_that_fold_into_operators_read_as_what_they_are():
+    """A full-width, small or vertical form, or a canonical equivalent, is the same
+    character: it reads like its ASCII fold. Any other character NFKC turns into a digit,
+    an operator, e or x (ℯ, 𝐱, ₊, ˣ, ⒜, ℀, …) is a format error, except the superscript
+    signs and parentheses of an exponent."""
+    folding = [c for c in ALL_CHARS if c not in NUMERIC_CHARS and _folds_to_meaningful(c)]
+    same = [c for c in folding if _same_character(c)]
+    assert {"＋", "－", "（", "，", "ｘ", "﹣", "\u037e"} <= set(same)
+    refused = [c for c in folding if c not in same and c not in "⁺⁻⁽⁾"]
+    assert {"ℯ", "ⅇ", "𝐱", "ˣ", "ₓ", "₊", "₋", "⒜", "℀", "…"} <= set(refused)
+    for c in refused:
+        for name in NUMERIC_KINDS:
+            format_error(QUESTIONS[name], "2" + c + "3")
+    for c in same:
+        ascii_text = "2" + unicodedata.normalize("NFKC", c) + "3"
+        for name in NUMERIC_KINDS:
+            try:
+                want = parse(QUESTIONS[name], ascii_text)
+            except AnswerFormatError:
+                format_error(QUESTIONS[name], "2" + c + "3")
+            else:
+                assert parse(QUESTIONS[name], "2" + c + "3") == want
+
+
+ZEROS = ["0", "٠", "۰", "०", "০", "๐", "０", "𝟎", "𝟘", "᠐"]  # each script's 0; 1-9 follow it
+
+
+@settings(PROPERTY)
+@given(st.integers(-(10**12), 10**12), st.sampled_from(ZEROS))
+def test_numbers_in_any_script_read_as_themselves(n: int, zero: str):
+    text = str(n).translate({ord("0") + i: ord(zero) + i for i in range(10)})
+    assert parse(QUESTIONS["int"], text) == n
+    assert parse(QUESTIONS["number"], text) == n
+    assert parse(QUESTIONS["vector"], f"[{text}, {text}]") == [n, n]
+
+
+def superscript(n: int) -> str:
+    return str(n).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+@settings(PROPERTY)
+@given(st.integers(0, 60), st.integers(-12, 12))
+def test_a_superscript_is_the_power_it_shows(base: int, exp: int):
+    text = f"{base}{superscript(exp)}"
+    try:
+        want = evaluate(f"{base}^({exp})")
+    except ValueError:  # 0⁻¹
+        format_error(QUESTIONS["number"], text)
+    else:
+        assert parse(QUESTIONS["number"], text) == want
+    for name in ("int", "shape"):
+        format_error(QUESTIONS[name], text)
+
+
+READABLE = [(n, t) for n, t, _ in ACCEPTED if QUESTIONS[n].kind in NUMERIC_KINDS]
+UNREADABLE = list("₀₂₊₋½¼⅓⅟①⑫⑴⒈ⅫⅩⅹ〇ℯⅇˣⁿᵉₓ⒜℀…∞𝐱")
+
+
+@settings(PROPERTY)
+@given(st.sampled_from(READABLE), st.sampled_from(UNREADABLE), st.integers(0, 100))
+def test_an_unreadable_character_anywhere_is_a_format_error(
+    case: tuple[str, str], char: str, at: int
+):
+    name, text = case
+    at %= len(text) + 1
+    format_error(QUESTIONS[name], text[:at] + char + text[at:])
