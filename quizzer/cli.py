@@ -238,8 +238,8 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
 
     if key is not None and key not in SETTINGS:
         raise click.UsageError(f"unknown setting {key!r}; choose from: {', '.join(SETTINGS)}")
-    store = open_store(ctx)
     if key is None or value is None:
+        store = open_store(ctx)
         for k in [key] if key else SETTINGS:
             shown = printable(str(store.get_setting(k)), multiline=False)  # as stored: any text
             click.echo(f"{k} = {shown}    ({SETTINGS[k][2]})")
@@ -255,6 +255,7 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
         raise click.BadParameter("must be between 0 and 1000", param_hint=key)
     if key == "lang" and parsed not in ("en", "zh"):
         raise click.BadParameter("must be en or zh", param_hint=key)
+    store = open_store(ctx, write=True)  # checked before the database is opened
     store.set_setting(key, parsed)
     click.echo(f"{key} = {printable(str(parsed), multiline=False)}")
 

@@ -39,14 +39,29 @@ def _run(session: Any, items: Any, verifier: Any, total: int | None = None) -> N
 
 
 def _finish(session: Any, store: Any, source: Any, verifier: Any) -> None:
-    from quizzer.models import utcnow
 
     try:
         source.keep_finished()
     finally:
         verifier.close()
-    now = utcnow()
-    session.report(store.next_due(), store.due_count(now))
+    session.report(*_schedule_now(store, session))
+
+
+def _schedule_now(store: Any, session: Any) -> tuple[Any, int | None]:
+    """(next due time, cards due now) for the summary; (None, None) with a note when the
+    database cannot be read any more (the summary is still shown)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from quizzer.errors import DatabaseError
+    from quizzer.i18n import t
+    from quizzer.models import utcnow
+    from quizzer.store import describe_failure
+
+    try:
+        return store.next_due(), store.due_count(utcnow())
+    except (SQLAlchemyError, DatabaseError) as exc:
+        session.io.say(t("summary_unavailable", session.lang, reason=describe_failure(exc)))
+        return None, None
 
 
 @click.command()
@@ -91,7 +106,7 @@ def quiz(
 
     fams = family_args(families)
     check_level(fams, level)
-    store = open_store(ctx)
+    store = open_store(ctx, write=True)
     if weakest:
         plan = _weakest_plan(store, fams, count, seed)
     else:
@@ -190,7 +205,7 @@ def review(ctx: click.Context, limit: int, new_cards: int | None) -> None:
     from quizzer.session import Item, Session
     from quizzer.ui import Terminal
 
-    store = open_store(ctx)
+    store = open_store(ctx, write=True)
     scheduler = make_scheduler(store.get_setting("retention"))
     new_per_day = store.get_setting("new-per-day") if new_cards is None else new_cards
     verifier = Verifier()

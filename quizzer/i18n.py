@@ -115,6 +115,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "saved. The session ends here.",
         "zh": "刚才的答案没有保存：{reason}。之前的 {saved} 个答案都已保存。本次练习到此结束。",
     },
+    "not_read": {
+        "en": "The database could not be read: {reason}. Your {saved} answers are saved. "
+        "The session ends here.",
+        "zh": "无法读取数据库：{reason}。你的 {saved} 个答案都已保存。本次练习到此结束。",
+    },
     "not_rerated": {
         "en": "Rating not changed: this card was reviewed again in another session since.",
         "zh": "评分未更改：此后这张卡片已在另一个会话中再次复习。",

@@ -113,10 +113,17 @@ class QuestionSource:
                 self._spares.append(self.verifier.draw(family, self.fresh_seed(), difficulty))
 
     def keep_finished(self) -> int:
-        """Store the spares verified so far; return how many were kept."""
+        """Store the spares verified so far; return how many were kept. Spares are a cache:
+        when they cannot be stored (a full disk...), they are dropped, and the session,
+        whose own answers report such failures, goes on."""
+        from quizzer.errors import DatabaseError
+
         done = [f for f in self._spares if f.done() and not f.cancelled()]
         self._spares = [f for f in self._spares if not f.done()]
         good = [f.result() for f in done if f.exception() is None]
         if good:
-            self.store.add_variants(good, self.torch)
+            try:
+                self.store.add_variants(good, self.torch)
+            except DatabaseError:
+                return 0
         return len(good)

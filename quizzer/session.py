@@ -139,6 +139,16 @@ class Session:
         except NotSaved as exc:
             self.io.say("")
             self.io.say(t("not_saved", self.lang, reason=exc, saved=self.saved), "red")
+        except Exception as exc:  # the database failed while choosing the next card
+            from sqlalchemy.exc import SQLAlchemyError
+
+            from quizzer.store import describe_failure
+
+            if not isinstance(exc, SQLAlchemyError):
+                raise
+            reason = describe_failure(exc)
+            self.io.say("")
+            self.io.say(t("not_read", self.lang, reason=reason, saved=self.saved), "red")
         return self.summary
 
     def _now(self) -> datetime | None:
@@ -335,4 +345,6 @@ class Session:
 
 def when(dt: datetime, now: datetime, lang: str = "en") -> str:
     """A due time for people: "now", or local date and time."""
-    return t("now", lang) if dt <= now else dt.astimezone().strftime("%Y-%m-%d %H:%M")
+    from quizzer import days
+
+    return t("now", lang) if dt <= now else days.local(dt).strftime("%Y-%m-%d %H:%M")
