@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -173,9 +172,6 @@ def export_csv(
         target = atomic_write(out, lambda tmp: write_csv(notes, tmp), fmt)
         click.echo(f"Wrote {target}: {len(notes)} rows.")
         return
-    try:
-        write_stdout(lambda tmp: write_csv(notes, tmp), sys.stdout.buffer)
-    except BrokenPipeError:  # the reader stopped early (| head): stop quietly, like cat
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        ctx.exit(1)
+    # a reader that stops early (| head) raises BrokenPipeError: quizzer.cli ends quietly
+    write_stdout(lambda tmp: write_csv(notes, tmp), sys.stdout.buffer)
     click.echo(f"Wrote {len(notes)} rows to standard output.", err=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from quizzer.cli_common import family_args, lang_of, open_store
@@ -101,7 +99,9 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
     figures = compute(open_store(ctx))
     if as_json:
-        click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
+        from quizzer.ui import json_text
+
+        click.echo(json_text(figures, indent=2))
     else:
         render(figures, lang_of(ctx))
 

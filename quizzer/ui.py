@@ -32,6 +32,17 @@ def printable(text: str, multiline: bool = True) -> str:
     return pattern.sub(lambda m: repr(m.group())[1:-1], text)
 
 
+def json_text(value: Any, **options: Any) -> str:
+    """value as JSON (non-ASCII text kept readable), with every character printable()
+    would escape written as a \\uXXXX escape: JSON itself escapes only C0 controls, so
+    C1 controls, DEL and bidi overrides from the database would otherwise reach the
+    terminal raw."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, **options)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def rich_console(**options: Any) -> Any:
     """A rich Console whose output to a closed pipe raises BrokenPipeError, as print does
     (rich's own handling exits with status 1 itself), so quizzer.cli ends every command
