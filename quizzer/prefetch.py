@@ -79,6 +79,25 @@ class Verifier:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
+def as_generated(q: Question, family: str, difficulty: int) -> bool:
+    """True if a kept question is exactly what the generator makes from its seed (a pure
+    Python draft, microseconds) and carries its verification: a row changed in the
+    database since (by hand, or by damage) is dropped, never shown."""
+    from quizzer import generators
+
+    try:
+        if (q.generator, q.difficulty) != (family, difficulty) or not q.verified:
+            return False
+        if not all(isinstance(x, str) for x in (*q.verified_by, q.torch_check.code,
+                                                q.torch_check.output)):  # fmt: skip
+            return False
+        fresh = generators.draft(family, q.seed, difficulty, q.attempt).to_dict()
+    except Exception:  # anything a damaged row can make a generator raise
+        return False
+    mine = q.to_dict()
+    return all(mine[k] == v for k, v in fresh.items() if k not in ("verified_by", "torch_check"))
+
+
 class QuestionSource:
     """Hands out verified questions for skills; keeps spares in the store."""
 
@@ -97,11 +116,14 @@ class QuestionSource:
         from quizzer import generators
 
         version = generators.get(family).version
-        kept = self.store.take_variant(family, difficulty, version, self.torch)
-        if kept is not None:
-            done: Future[Question] = Future()
-            done.set_result(kept)
-            return done
+        for _ in range(SPARES_PER_SKILL + 1):
+            kept = self.store.take_variant(family, difficulty, version, self.torch)
+            if kept is None:
+                break
+            if as_generated(kept, family, difficulty):
+                done: Future[Question] = Future()
+                done.set_result(kept)
+                return done
         return self.verifier.draw(family, self.fresh_seed(), difficulty)
 
     def top_up(self, skills: list[tuple[str, int]]) -> None:

@@ -152,17 +152,33 @@ def test_printable():
     assert printable(text) == text
 
 
-@pytest.mark.parametrize("color", [True, False])
-def test_a_kept_variant_never_writes_control_characters(db_path: Path, color: bool):
-    """A question kept in the variants table, tampered with, shown by a real session in a
-    pseudo-terminal: its prompt, answer and solution are shown with escapes, not obeyed."""
+@pytest.mark.parametrize(
+    "color, tampered, shown",
+    [(True, "text", 0), (False, "text", 0), (True, "torch", 2), (False, "torch", 2)],
+)
+def test_a_kept_variant_never_writes_control_characters(
+    db_path: Path, color: bool, tampered: str, shown: int
+):
+    """A question kept in the variants table, tampered with, in a real session in a
+    pseudo-terminal. Its prompt, answer or solution changed: it is not what the generator
+    makes from its seed, so it is dropped and never shown. Its torch output and
+    verification note changed (the generator cannot re-make them without torch): shown
+    with escapes, not obeyed."""
     from quizzer.db import connect
     from quizzer.prefetch import installed_torch_version
+    from quizzer.question import TorchCheck
     from quizzer.store import Store
     from quizzer.verify import draw
 
     q = draw("z-score", 1, 1)
-    q = replace(q, prompt=q.prompt + EVIL, answer=q.answer + EVIL, solution=EVIL)
+    if tampered == "text":
+        q = replace(q, prompt=q.prompt + EVIL, answer=q.answer + EVIL, solution=EVIL)
+    else:
+        q = replace(
+            q,
+            torch_check=TorchCheck(q.torch_check.code, q.torch_check.output + EVIL),
+            verified_by=(*q.verified_by[:-1], q.verified_by[-1] + EVIL),
+        )
     store = Store(connect(str(db_path)))
     store.sync_catalog()
     store.add_variants([q], installed_torch_version())
@@ -185,8 +201,8 @@ def test_a_kept_variant_never_writes_control_characters(db_path: Path, color: bo
     finally:
         child.close()
     assert child.exitstatus == 0
-    assert seen.getvalue().count("PWNED") == 3  # prompt, answer, solution
-    assert_no_raw_controls(seen.getvalue())
+    assert seen.getvalue().count("PWNED") == shown  # torch output and how it was checked
+    assert_no_raw_controls(seen.getvalue(), shown=bool(shown))
 
 
 def practise_once(db_path: Path) -> None:
