@@ -96,6 +96,10 @@ def cli(ctx: click.Context, db: str | None, lang: str | None) -> None:
       quizzer review               today's scheduled cards (spaced repetition)
       quizzer topics               what can be drilled
     """
+    if db is not None or os.environ.get("QUIZZER_DB"):
+        from quizzer.location import locate
+
+        locate(db)  # a name no command could use is refused by every command alike
     ctx.obj = {"db": db, "lang": lang}
 
 

@@ -40,7 +40,7 @@ def check(ctx: click.Context, repair: bool) -> None:
     """
     from quizzer.check import check as run_check
 
-    store = open_store(ctx)
+    store = open_store(ctx, write=repair)
     click.echo(f"Checking {store.path}")
     tty = sys.stderr.isatty()
 

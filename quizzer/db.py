@@ -146,11 +146,23 @@ def _schema_and_check(path: Path, wal: bool) -> tuple[frozenset[str], str | None
 
 
 def _refuse_foreign(path: Path, tables: frozenset[str], revision: str | None) -> None:
-    """An SQLite file whose tables are not quizzer's belongs to another program."""
-    if not tables or tables <= QUIZZER_TABLES and (revision is None or CORE_TABLES <= tables):
+    """An SQLite file whose tables or schema version are not quizzer's belongs to another
+    program; a quizzer database of a newer schema than this quizzer knows is refused too.
+    Decided here, before anything can change the file."""
+    from quizzer.migrate import HEAD
+
+    if not tables:
         return
-    if CORE_TABLES <= tables and "alembic_version" in tables:
-        return  # quizzer's, perhaps with tables of a newer version (migrate decides)
+    ours = revision is not None and len(revision) == 4 and revision.isdigit()
+    if ours and CORE_TABLES <= tables:
+        if revision > HEAD:
+            raise DatabaseError(
+                f"{path} has schema {revision}, newer than this quizzer knows ({HEAD}): "
+                "upgrade quizzer (pip install -U quizzer)"
+            )
+        return
+    if revision is None and tables <= QUIZZER_TABLES:
+        return  # the unfinished first start of an older quizzer (quizzer.migrate redoes it)
     shown = ", ".join(sorted(tables - QUIZZER_TABLES)[:5] or sorted(tables)[:5])
     raise DatabaseError(f"{path} is an SQLite database of another program (tables: {shown})")
 
@@ -208,6 +220,9 @@ def connect(db: str | None = None, migrate: bool = True, notify: Notify | None =
 
         engine.dispose()
         raise DatabaseError(f"cannot open {loc.path}: {describe_failure(exc)}") from None
+    except BaseException:
+        engine.dispose()  # no connection (nor -wal/-shm file) outlives a refusal
+        raise
     return engine
 
 

@@ -110,6 +110,9 @@ def _sqlalchemy_url(url: str, scheme: str) -> Location:
         return _file_uri(database + (f"?{_join(params)}" if params else ""), url)
     read_only = _mode(params.pop("mode", None), url)
     _no_more(params, url)
+    database = unquote(database)  # as SQLAlchemy reads it: my%20quiz.db is "my quiz.db"
+    if "\x00" in database:
+        raise DatabaseError(f"{url} contains a NUL byte: give a database file path")
     return Location(_absolute(database), read_only=read_only, given=url)
 
 
