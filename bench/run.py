@@ -1,6 +1,6 @@
 """Benchmarks for the targets of the issues (figures, not pass/fail tests).
 
-    python bench/run.py [help|first-prompt|generation|export|progress|all]
+    python bench/run.py [help|first-prompt|generation|export|progress|concurrency|check|upgrade|all]
 
 help          `quizzer --help` wall time vs `python -c "import click"`, side by side
 first-prompt  `quizzer review` on a database of 10,000 cards (and 100,000 reviews): time
@@ -13,6 +13,20 @@ generation    verified generation rate (generate + formula + torch check + compa
               bare loop of the same torch calls on the same params, per family; draw_many
               (batched torch checks, what `quizzer generate` and the spare-variant pool
               use) and, for comparison, draw one question at a time
+concurrency   answers per second with 1, 2 and 4 concurrent sessions on one file (real
+              processes recording through quizzer.store on shared cards, with re-ratings):
+              total and per process, median and p99 time to record one answer, 0 answers
+              lost, `quizzer check` passing afterwards; synchronous=FULL (quizzer's) vs
+              NORMAL; and real `quizzer quiz` sessions in ptys for comparison (~7 min)
+check         `quizzer check` on 1,000,000 scheduled reviews whose card states are their
+              replay (target <= 10 s): wall time, peak memory, and the time of its parts
+              (SQLite's integrity check alone, the replay's query alone, fsrs alone)
+upgrade       `quizzer --db COPY stats --json` upgrading a copy of a database of 1,000,000
+              reviews from schema 0002, and from 0003: wall time (backup included), peak
+              memory, the backup's size
+
+`all` runs every one but check and upgrade (their 1,000,000-review files take ~10 min to
+build the first time, then each takes a few minutes); bench/out/ keeps the built files.
 """
 
 from __future__ import annotations
@@ -203,12 +217,22 @@ def _measured(cmd: list[str]) -> tuple[float, float]:
     """Wall seconds and peak memory (MB) of one command. The peak comes from GNU time, run
     from a small process: a child forked from this (large) benchmark process would count
     this process's pages in its own max RSS until it execs."""
+    m = _gnu_time(cmd)
+    return m["wall"], m["peak"]
+
+
+def _gnu_time(cmd: list[str]) -> dict:
+    """_measured, with the CPU seconds (user + system: less disturbed by a loaded machine
+    than wall time) and what the command wrote on stderr."""
     with tempfile.NamedTemporaryFile("r") as out:
         t = time.perf_counter()
-        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name, *cmd],
-                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        done = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", out.name, *cmd],
+                              check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)  # fmt: skip
         wall = time.perf_counter() - t
-        return wall, int(out.read().split()[-1]) / 1024
+        peak, user, system = out.read().split()[-3:]
+        return {"wall": wall, "peak": int(peak) / 1024, "cpu": float(user) + float(system),
+                "stderr": done.stderr}  # fmt: skip
 
 
 def bench_progress(cards: int = 100_000, reviews: int = 1_000_000, runs: int = 3) -> dict:
@@ -239,6 +263,177 @@ def bench_progress(cards: int = 100_000, reviews: int = 1_000_000, runs: int = 3
     return results
 
 
+def _load() -> str:
+    sys.path.insert(0, str(HERE))
+    from machine import load
+
+    return load()
+
+
+def _timed(fn, runs: int) -> float:
+    """Median wall seconds of fn() over runs."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def bench_check(reviews: int = 1_000_000, runs: int = 3) -> dict:
+    """`quizzer check` on a database whose every card state is the replay of its reviews
+    (bench/history.py; built once into bench/out/)."""
+    import sqlite3
+
+    sys.path.insert(0, str(HERE))
+    import history
+
+    db = history.cached(f"check-{reviews}", history.build_replayable_db, reviews)
+    print(f"check: {_load()}")
+    cmd = [*_quizzer(), "--db", str(db), "check"]
+    said = subprocess.run(cmd, capture_output=True, text=True)
+    ok = said.returncode == 0 and "Every card's state is the replay" in said.stdout
+    schedule_line = [x for x in said.stdout.splitlines() if x.startswith("Schedule:")]
+    print(f"check: it says {'OK' if ok else 'PROBLEMS'}: {' '.join(schedule_line)}")
+    measured = [_gnu_time(cmd) for _ in range(runs)]
+    walls = [m["wall"] for m in measured]
+    wall, cpu = statistics.median(walls), statistics.median(m["cpu"] for m in measured)
+    peak = max(m["peak"] for m in measured)
+    size = db.stat().st_size / 1e6
+    print(
+        f"check: quizzer check on {reviews:,} scheduled reviews ({size:.0f} MB file): median "
+        f"{wall:.2f} s (min {min(walls):.2f}, max {max(walls):.2f}; target <= 10 s), CPU "
+        f"median {cpu:.2f} s, peak RSS {peak:.0f} MB"
+    )
+
+    def pragma(sql: str):
+        def run() -> None:
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            con.execute(sql).fetchall()
+            con.close()
+
+        return run
+
+    replay_sql = ("SELECT card_id, rating, reviewed_at, desired_retention FROM reviews "
+                  "WHERE mode = 'review' AND rating IS NOT NULL ORDER BY card_id, id")  # fmt: skip
+    stats = [*_quizzer(), "--db", str(db), "stats", "--json"]
+    parts = {
+        "PRAGMA integrity_check(20) alone (sqlite3)": pragma("PRAGMA integrity_check(20)"),
+        "PRAGMA foreign_key_check alone": pragma("PRAGMA foreign_key_check"),
+        "PRAGMA quick_check(1) alone (every command's open)": pragma("PRAGMA quick_check(1)"),
+        "the replay's SELECT alone (all rows fetched)": pragma(replay_sql),
+        "`quizzer stats --json` (open + catalog sync + stats)": lambda: _wall(stats, 1),
+    }
+    split = {}
+    for name, fn in parts.items():
+        split[name] = _timed(fn, runs)
+        print(f"check: part: {name}: median {split[name]:.2f} s")
+    replay = _replay_floor(db, replay_sql)
+    for name, (secs, cpu_secs) in replay.items():
+        print(f"check: part (in-process, one run): {name}: {secs:.2f} s, CPU {cpu_secs:.2f} s")
+    print(f"check: done; {_load()}")
+    return {"wall": wall, "cpu": cpu, "peak": peak, **split, **replay}
+
+
+def _replay_floor(db: Path, sql: str) -> dict:
+    """The replay's work in this process, once: parsing the rows' times, then fsrs's own
+    review_card with unseeded fuzz (the floor), then quizzer.schedule.review (seeded fuzz,
+    what check does); (wall, CPU) seconds of each."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    import fsrs
+
+    from quizzer import schedule
+
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    t, c = time.perf_counter(), time.process_time()
+    rows = [(c, r, datetime.fromisoformat(a).replace(tzinfo=UTC)) for c, r, a, _ in
+            con.execute(sql)]  # fmt: skip
+    out = {"fetch and parse the times of every row": (time.perf_counter() - t,
+                                                      time.process_time() - c)}  # fmt: skip
+    con.close()
+    sched = schedule.make_scheduler(0.9)
+    for name, review in (
+        ("fsrs Scheduler.review_card alone (unseeded fuzz)",
+         lambda card, r, at: sched.review_card(card, fsrs.Rating(r), at)[0]),
+        ("quizzer.schedule.review (seeded fuzz, as check runs it)",
+         lambda card, r, at: schedule.review(sched, card, r, at)),
+    ):  # fmt: skip
+        t, c = time.perf_counter(), time.process_time()
+        current = card = None
+        for cid, rating, at in rows:
+            if cid != current:
+                current, card = cid, fsrs.Card(card_id=cid, state=fsrs.State.Learning, step=0)
+            card = review(card, rating, at)
+        out[name] = (time.perf_counter() - t, time.process_time() - c)
+    return out
+
+
+def _fresh_copy(src: Path, dst: Path) -> None:
+    for p in dst.parent.glob(dst.name + "*"):
+        p.unlink()
+    for p in dst.parent.glob(f"{dst.stem}.backup-*"):
+        p.unlink()
+    shutil.copy(src, dst)
+
+
+def bench_upgrade(reviews: int = 1_000_000, runs: int = 3) -> dict:
+    """`quizzer --db COPY stats --json` on a fresh copy of a 1,000,000-review database at
+    schema 0002, then 0003: the upgrade (backup included) is the command minus the same
+    command on the upgraded copy."""
+    import re
+
+    sys.path.insert(0, str(HERE))
+    import history
+
+    current = history.cached(f"check-{reviews}", history.build_replayable_db, reviews)
+    results = {}
+    for rev in ("0002", "0003"):
+        old = history.cached(f"schema{rev}-{reviews}", history.build_old_db, current, rev)
+        print(f"upgrade: {_load()}")
+        with tempfile.TemporaryDirectory(dir=HERE / "out") as tmp:
+            copy = Path(tmp) / "learner.sqlite3"
+            cmd = [*_quizzer(), "--db", str(copy), "stats", "--json"]
+            walls, cpus, peaks, backups, steps, stats_after = [], [], [], [], [], []
+            for _ in range(runs):
+                _fresh_copy(old, copy)
+                m = _gnu_time(cmd)
+                err = m["stderr"]
+                found = list(Path(tmp).glob(f"learner.backup-{rev}-*.sqlite3"))
+                if len(found) != 1 or "Database upgraded to schema" not in err:
+                    raise RuntimeError(f"upgrade from {rev} did not happen as expected:\n{err}")
+                walls.append(m["wall"])
+                cpus.append(m["cpu"])
+                peaks.append(m["peak"])
+                backups.append(found[0].stat().st_size / 1e6)
+                steps.append(re.findall(r"^  (\d{4}): .*\((\d+\.\d) s\)$", err, re.M))
+                took = float(re.search(r"upgraded to schema \S+ in (\d+\.\d) s", err).group(1))
+                rest = took - sum(float(secs) for _name, secs in steps[-1])
+                steps[-1] += [("backup and Alembic's start (the rest)", rest), ("all", took)]
+                stats_after.append(_measured(cmd)[0])
+            wall, after = statistics.median(walls), statistics.median(stats_after)
+            source_mb = old.stat().st_size / 1e6
+            print(
+                f"upgrade: {rev} -> head, {reviews:,} reviews ({source_mb:.0f} MB): "
+                f"`quizzer stats --json` median {wall:.1f} s (min {min(walls):.1f}, max "
+                f"{max(walls):.1f}; CPU {statistics.median(cpus):.1f} s), the same on the "
+                f"upgraded copy {after:.1f} s, so the upgrade ~{wall - after:.1f} s; peak RSS "
+                f"{max(peaks):.0f} MB; backup "
+                f"{statistics.median(backups):.0f} MB"
+            )
+            by_step: dict[str, list[float]] = {}
+            for run in steps:
+                for name, secs in run:
+                    by_step.setdefault(name, []).append(float(secs))
+            print("upgrade:   steps as quizzer reports them (median): " + "; ".join(
+                f"{name} {statistics.median(v):.1f} s" for name, v in by_step.items()))  # fmt: skip
+            results[rev] = {"wall": wall, "upgrade": wall - after, "peak": max(peaks),
+                            "backup_mb": statistics.median(backups)}  # fmt: skip
+    print(f"upgrade: done; {_load()}")
+    return results
+
+
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
     if what in ("help", "all"):
@@ -251,6 +446,15 @@ def main() -> None:
         bench_export()
     if what in ("progress", "all"):
         bench_progress()
+    if what in ("concurrency", "all"):
+        sys.path.insert(0, str(HERE))
+        from concurrency import bench_concurrency
+
+        bench_concurrency()
+    if what == "check":
+        bench_check()
+    if what == "upgrade":
+        bench_upgrade()
 
 
 if __name__ == "__main__":
