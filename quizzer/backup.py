@@ -58,7 +58,7 @@ def backup_to(src: Path, out: str) -> tuple[str, Copied]:
     if Path(out).exists() and Path(out).resolve() == src.resolve():
         raise DatabaseError(f"{out} is the database itself; give another file name")
     copied: list[Copied] = []
-    fmt = Format(BACKUP_EXAMPLE, no_stdout="a database copy is a binary file")
+    fmt = Format(BACKUP_EXAMPLE, no_stdout="a database copy is a binary file", database=True)
     target = atomic_write(out, lambda tmp: copied.append(copy_database(src, tmp)), fmt)
     return str(target), copied[0]
 
@@ -69,6 +69,10 @@ def backup_beside(path: Path, revision: str | None) -> Path:
     from quizzer.migrate import backup_name
 
     target = backup_name(path, revision)
+    n = 1
+    while target.exists():  # an earlier attempt in the same second: keep both
+        n += 1
+        target = target.with_name(f"{target.stem}-{n}{target.suffix}")
     try:
         backup_to(path, str(target))
     except QuizzerError as exc:

@@ -7,16 +7,25 @@
    compared for cards whose last review was recorded with its desired retention (schema
    0004 and later); an older one's fuzz was not seeded, so only its memory state is.
 
-`repair` rebuilds every card whose state differs from its replay, in one write
-transaction that re-runs the replay under the lock, and reports each change. Reviews are
-never changed: the history is the truth the states are rebuilt from.
+The integrity check runs on its own connection while the replay runs; a long history is
+replayed by several processes, each over a range of cards in its own consistent snapshot
+(a card's state and its reviews are always read together).
+
+`repair` rebuilds every card whose state differs from its replay and reports each change.
+The write lock is held only for re-replaying those cards (and any card answered since the
+check read it), so sessions answering meanwhile wait milliseconds, not the whole check.
+Reviews are never changed: the history is the truth the states are rebuilt from.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +34,9 @@ from quizzer import schedule
 
 FIELDS = ("state", "step", "stability", "difficulty", "last_review", "due")
 MEMORY = FIELDS[:-1]  # what replays exactly whatever the fuzz
+PARALLEL_FROM = 100_000  # scheduled reviews; below this one process is quicker
+SCHEDULED = "mode = 'review' AND rating IS NOT NULL"
+MAX_IDS = 30_000  # SQLite's limit on an IN list's parameters is 32,766
 
 
 @dataclass
@@ -46,10 +58,32 @@ class Report:
     due_not_compared: int = 0  # cards last reviewed before due dates were replayable
     differences: list[Difference] = field(default_factory=list)
     repaired: int = 0
+    last_review_id: int = 0  # the newest review the replay saw
 
     @property
     def ok(self) -> bool:
         return not self.integrity and not self.foreign_keys and not self.differences
+
+    def add(self, part: Report) -> None:
+        self.cards += part.cards
+        self.reviews += part.reviews
+        self.due_not_compared += part.due_not_compared
+        self.differences += part.differences
+        self.last_review_id = max(self.last_review_id, part.last_review_id)
+
+
+@dataclass(frozen=True)
+class Cards:
+    """Which cards to replay: ids from lo to hi (inclusive), or exactly `ids`."""
+
+    lo: int = 0
+    hi: int = 2**62
+    ids: tuple[int, ...] | None = None
+
+    def where(self, column: str) -> tuple[str, list[int]]:
+        if self.ids is not None:
+            return f"{column} IN ({','.join('?' * len(self.ids))})", list(self.ids)
+        return f"{column} BETWEEN ? AND ?", [self.lo, self.hi]
 
 
 def _time(text: str | None) -> datetime | None:
@@ -77,57 +111,59 @@ def _schedulers(default_retention: float) -> Callable[[float | None], Any]:
 
 
 def _replay(
-    con: sqlite3.Connection, default_retention: float, progress: Callable[[int], None] | None
+    con: sqlite3.Connection, cards: Cards, default_retention: float, report: Report
 ) -> Iterator[tuple[int, int, Any, bool]]:
-    """(card_id, reviews, replayed fsrs.Card or None if never reviewed, due comparable) for
-    every card that has scheduled reviews, in card order."""
+    """(card_id, reviews, replayed fsrs.Card, due comparable) for every card of `cards`
+    that has scheduled reviews, in card order."""
     import fsrs
 
     scheduler = _schedulers(default_retention)
+    where, args = cards.where("card_id")
     rows = con.execute(
-        "SELECT card_id, rating, reviewed_at, desired_retention FROM reviews "
-        "WHERE mode = 'review' AND rating IS NOT NULL ORDER BY card_id, id"
+        f"SELECT card_id, id, rating, reviewed_at, desired_retention FROM reviews "
+        f"WHERE {SCHEDULED} AND {where} ORDER BY card_id, id",
+        args,
     )
-    current, card, n, retention, done = None, None, 0, None, 0
-    for card_id, rating, at, retention_then in rows:
+    current, card, n, retention = None, None, 0, None
+    review = schedule.review
+    for card_id, review_id, rating, at, retention_then in rows:
         if card_id != current:
             if current is not None:
                 yield current, n, card, retention is not None
             current, n = card_id, 0
             card = fsrs.Card(card_id=card_id, state=fsrs.State.Learning, step=0)
-        card = schedule.review(scheduler(retention_then), card, rating, _time(at))
+        card = review(scheduler(retention_then), card, rating, _time(at))
         retention = retention_then
         n += 1
-        done += 1
-        if progress is not None and done % 50_000 == 0:
-            progress(done)
+        if review_id > report.last_review_id:
+            report.last_review_id = review_id
     if current is not None:
         yield current, n, card, retention is not None
 
 
-def _stored(con: sqlite3.Connection) -> dict[int, tuple[str, tuple[Any, ...]]]:
+def _stored(con: sqlite3.Connection, cards: Cards) -> dict[int, tuple[str, tuple[Any, ...]]]:
+    where, args = cards.where("s.card_id")
     return {
         cid: (uid, (state, step, stab, diff, _time(last), _time(due)))
         for cid, uid, state, step, stab, diff, last, due in con.execute(
             "SELECT s.card_id, c.uid, s.state, s.step, s.stability, s.difficulty, "
-            "s.last_review, s.due FROM card_states s JOIN cards c ON c.id = s.card_id"
+            f"s.last_review, s.due FROM card_states s JOIN cards c ON c.id = s.card_id "
+            f"WHERE {where}",
+            args,
         )
     }
 
 
 def replay_differences(
-    con: sqlite3.Connection,
-    default_retention: float,
-    report: Report,
-    progress: Callable[[int], None] | None = None,
+    con: sqlite3.Connection, cards: Cards, default_retention: float, report: Report
 ) -> dict[int, dict[str, Any]]:
-    """Fill report (cards, reviews, differences); return the replayed state of every card
-    that differs, as card_states fields."""
-    stored = _stored(con)
-    report.cards = len(stored)
+    """Replay `cards` on con (inside the caller's transaction); fill report; return the
+    replayed state, as card_states fields, of every card that differs."""
+    stored = _stored(con, cards)
+    report.cards += len(stored)
     fixes: dict[int, dict[str, Any]] = {}
     reviewed: set[int] = set()
-    for card_id, n, card, due_comparable in _replay(con, default_retention, progress):
+    for card_id, n, card, due_comparable in _replay(con, cards, default_retention, report):
         reviewed.add(card_id)
         report.reviews += n
         if card_id not in stored:
@@ -145,10 +181,8 @@ def replay_differences(
             report.due_not_compared += 1
         if diff:
             report.differences.append(Difference(card_id, uid, n, diff))
-            if not due_comparable and "due" not in diff:
-                want["due"] = have[5]  # keep a due date that cannot be replayed...
-                if any(f in diff for f in MEMORY):  # ...unless the memory state was wrong
-                    want["due"] = wanted[5]
+            if not due_comparable and not any(f in diff for f in MEMORY):
+                want["due"] = have[5]  # keep a due date that cannot be replayed
             fixes[card_id] = want
     for card_id, (uid, have) in stored.items():
         if card_id in reviewed or have[0] == schedule.NEW and have[1:5] == (None,) * 4:
@@ -161,46 +195,91 @@ def replay_differences(
     return fixes
 
 
-def check(
-    store: Any, repair: bool = False, progress: Callable[[str, int], None] | None = None
-) -> Report:
-    """Check the database behind store (see the module doc); with repair, rebuild every
-    differing card's state from its replay, under the write lock. Raises
-    quizzer.errors.DatabaseReadOnly for repair on a read-only database."""
+def _replay_part(uri: str, cards: Cards, retention: float) -> tuple[Report, dict[int, Any]]:
+    """One process's share: its cards, replayed in one snapshot of its own."""
     report = Report()
-    retention = store.get_setting("retention")
-    raw = store.engine.raw_connection()
-    try:
-        con = raw.driver_connection
-        con.execute("BEGIN")  # one snapshot for the whole check
+    with closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as con:
+        con.execute("BEGIN")
         try:
-            report.integrity = [
-                r[0] for r in con.execute("PRAGMA integrity_check(20)") if r[0] != "ok"
-            ]
-            report.foreign_keys = len(con.execute("PRAGMA foreign_key_check").fetchall())
-            if report.integrity:
-                return report
-            step = (lambda n: progress("replayed", n)) if progress else None
-            fixes = replay_differences(con, retention, report, step)
+            return report, replay_differences(con, cards, retention, report)
         finally:
             con.execute("ROLLBACK")
-    finally:
-        raw.close()
-    if repair and fixes:
-        report.repaired = _repair(store, retention)
+
+
+def _integrity(uri: str, out: Report) -> None:
+    with closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as con:
+        out.integrity = [r[0] for r in con.execute("PRAGMA integrity_check(20)") if r[0] != "ok"]
+        out.foreign_keys = len(con.execute("PRAGMA foreign_key_check").fetchall())
+
+
+def _ranges(uri: str, parts: int) -> list[Cards]:
+    """Card ranges holding about equal numbers of reviews."""
+    with closing(sqlite3.connect(uri, uri=True)) as con:
+        total = con.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+        if parts < 2 or total < PARALLEL_FROM:
+            return [Cards()]
+        cuts = []
+        for k in range(1, parts):  # the card_id column alone: an index-only scan
+            row = con.execute(
+                "SELECT card_id FROM reviews INDEXED BY ix_reviews_card_time "
+                "ORDER BY card_id LIMIT 1 OFFSET ?",
+                (total * k // parts,),
+            ).fetchone()
+            cuts.append(row[0])
+    bounds = [0, *sorted(set(cuts)), 2**62]
+    return [Cards(lo, hi - 1 if i < len(bounds) - 2 else hi) for i, (lo, hi) in
+            enumerate(zip(bounds, bounds[1:], strict=False))]  # fmt: skip
+
+
+def check(store: Any, repair: bool = False, workers: int | None = None) -> Report:
+    """Check the database behind store (see the module doc); with repair, rebuild every
+    differing card's state from its replay, under the write lock. The replay is split
+    across `workers` processes (default: one per core, at most 4) once the history holds
+    PARALLEL_FROM reviews. Raises quizzer.errors.DatabaseReadOnly for repair on a
+    read-only database."""
+    import multiprocessing
+
+    from quizzer.db import reader_uri
+
+    retention = store.get_setting("retention")
+    uri = reader_uri(store.file)
+    report = Report()
+    integrity = threading.Thread(target=_integrity, args=(uri, report), daemon=True)
+    ranges = _ranges(uri, workers or min(4, os.cpu_count() or 1))
+    if len(ranges) == 1:
+        integrity.start()
+        part, fixes = _replay_part(uri, ranges[0], retention)
+        parts = [(part, fixes)]
+    else:  # spawned, not forked: a forked child would inherit SQLite's lock bookkeeping
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(len(ranges), mp_context=spawn) as pool:
+            futures = [pool.submit(_replay_part, uri, r, retention) for r in ranges]
+            integrity.start()
+            parts = [f.result() for f in futures]
+    integrity.join()
+    fixes = {}
+    for part, part_fixes in parts:
+        report.add(part)
+        fixes |= part_fixes
+    report.differences.sort(key=lambda d: d.card_id)
+    if repair and fixes and not report.integrity:
+        report.repaired = _repair(store, retention, set(fixes), report.last_review_id)
     return report
 
 
-def _repair(store: Any, retention: float) -> int:
-    """Rebuild, under the write lock, every card whose state is not its replay (the replay
-    is run again inside the transaction, so a session answering meanwhile is waited for)."""
+def _repair(store: Any, retention: float, differing: set[int], seen: int) -> int:
+    """Rebuild, under the write lock, the cards that differed, and any card answered since
+    the check read it (its new reviews are replayed too); return how many were rebuilt."""
     from sqlalchemy import update
 
     from quizzer.models import CardState
 
     with store.write() as s:
         con = s.connection().connection.driver_connection
-        fixes = replay_differences(con, retention, Report())
+        since = {r[0] for r in con.execute("SELECT card_id FROM reviews WHERE id > ?", (seen,))}
+        ids = differing | since
+        cards = Cards(ids=tuple(sorted(ids))) if len(ids) <= MAX_IDS else Cards()
+        fixes = replay_differences(con, cards, retention, Report())
         for card_id, values in fixes.items():
             s.execute(update(CardState).where(CardState.card_id == card_id).values(**values))
     return len(fixes)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from typing import Any
 
@@ -42,13 +41,7 @@ def check(ctx: click.Context, repair: bool) -> None:
 
     store = open_store(ctx, write=repair)
     click.echo(f"Checking {store.path}")
-    tty = sys.stderr.isatty()
-
-    def progress(what: str, n: int) -> None:
-        if tty:
-            click.echo(f"  {what} {n:,} reviews…", err=True)
-
-    report = run_check(store, repair=repair, progress=progress)
+    report = run_check(store, repair=repair)
     if report.integrity:
         click.echo("SQLite integrity check: PROBLEMS")
         for line in report.integrity:

@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ENV_VAR", "FILENAME", "connect", "default_path", "inspect", "locate"]
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another quizzer's write lock
 QUIZZER_TABLES = frozenset(
     {"cards", "card_states", "reviews", "settings", "variants", "anki_notes", "alembic_version"}
@@ -53,7 +52,6 @@ class Inspection:
     """What an existing file holds, read without changing it."""
 
     exists: bool  # an SQLite database with at least its header (an empty file is new)
-    wal: bool = False  # the header says WAL mode
     tables: frozenset[str] = frozenset()
     revision: str | None = None  # alembic_version, when there is one
     writable: bool = True  # the file and the place of its -wal/-shm files can be written
@@ -75,22 +73,16 @@ def inspect(loc: Location) -> Inspection:
         return Inspection(exists=False, writable=not loc.read_only)
     if not path.is_file():
         raise DatabaseError(f"{path} is not a regular file")
-    try:
-        with open(path, "rb") as f:
-            header = f.read(100)
-    except OSError as exc:
-        raise DatabaseError(f"cannot read {path}: {exc.strerror}") from None
-    if not header:
-        return Inspection(exists=False, writable=_writable(path, wal=False) and not loc.read_only)
-    if not header.startswith(SQLITE_MAGIC) or len(header) < 100:
-        raise DatabaseError(f"{path} is not an SQLite database")
-    wal = header[18] == 2 and header[19] == 2
-    tables, revision = _schema_and_check(path, wal)
+    if not os.access(path, os.R_OK):
+        raise DatabaseError(f"cannot read {path}: Permission denied")
+    if path.stat().st_size == 0:
+        return Inspection(exists=False, writable=_writable(path) and not loc.read_only)
+    tables, revision = _schema_and_check(path)
     _refuse_foreign(path, tables, revision)
-    return Inspection(True, wal, tables, revision, _writable(path, wal) and not loc.read_only)
+    return Inspection(True, tables, revision, _writable(path) and not loc.read_only)
 
 
-def _writable(path: Path, wal: bool) -> bool:
+def _writable(path: Path) -> bool:
     """True if quizzer can write the file (and, in WAL mode, its -wal/-shm files)."""
     if not os.access(path, os.R_OK | os.W_OK):
         return False
@@ -100,29 +92,45 @@ def _writable(path: Path, wal: bool) -> bool:
     return os.access(path.parent, os.W_OK | os.X_OK)
 
 
-def _readonly_uri(path: Path, wal: bool) -> str:
+def _readonly_uri(path: Path) -> str:
     """A URI that reads the file and creates nothing beside it: immutable when no -wal file
-    holds newer pages (exact then), else read-only through the existing -wal/-shm."""
+    can hold newer pages (exact then), else read-only through the existing -wal/-shm.
+
+    Every read of a database file goes through SQLite, never Python's open(): closing any
+    descriptor of a file drops all of this process's POSIX locks on it, and another
+    process could then take this process's open WAL database for unused and delete its
+    -wal file (https://sqlite.org/howtocorrupt.html, 2.2)."""
     sidecars = Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists()
-    mode = "mode=ro" if wal and sidecars else "immutable=1"
-    return f"file:{quote(str(path))}?{mode}"
+    return f"file:{quote(str(path))}?{'mode=ro' if sidecars else 'immutable=1'}"
 
 
 def reader_uri(path: Path) -> str:
     """A URI to read quizzer's own database at path with SQLite's locking (so a snapshot is
     consistent while other sessions write); read-only, creating nothing, when quizzer may
     not write there."""
-    with open(path, "rb") as f:
-        header = f.read(100)
-    wal = len(header) == 100 and header[18] == 2
-    if _writable(path, wal):
+    if _writable(path):
         return f"file:{quote(str(path))}?mode=rw"
-    return _readonly_uri(path, wal)
+    return _readonly_uri(path)
 
 
-def _schema_and_check(path: Path, wal: bool) -> tuple[frozenset[str], str | None]:
+def _schema_and_check(path: Path) -> tuple[frozenset[str], str | None]:
+    """The file's tables and schema version, after `PRAGMA quick_check`. Read immutable
+    (no locks, nothing created) when no -wal file exists; if another program is writing
+    it in rollback-journal mode (a -journal file exists), a problem found that way is
+    confirmed with SQLite's locks before the file is called damaged."""
+    uri = _readonly_uri(path)
+    found = _read_schema(path, uri)
+    writing = Path(f"{path}-journal").exists()
+    if isinstance(found, DatabaseError) and uri.endswith("immutable=1") and writing:
+        found = _read_schema(path, uri.replace("immutable=1", "mode=ro"))
+    if isinstance(found, DatabaseError):
+        raise found
+    return found
+
+
+def _read_schema(path: Path, uri: str) -> tuple[frozenset[str], str | None] | DatabaseError:
     try:
-        with closing(sqlite3.connect(_readonly_uri(path, wal), uri=True)) as con:
+        with closing(sqlite3.connect(uri, uri=True)) as con:
             tables = frozenset(
                 r[0]
                 for r in con.execute(
@@ -136,9 +144,11 @@ def _schema_and_check(path: Path, wal: bool) -> tuple[frozenset[str], str | None
                 revision = row[0] if row else None
             problem = con.execute("PRAGMA quick_check(1)").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path} is damaged or not a usable SQLite database ({exc})") from None
+        if "not a database" in str(exc):  # SQLite cannot tell the two apart
+            return DatabaseError(f"{path} is not an SQLite database (or its header is damaged)")
+        return DatabaseError(f"{path} is damaged or not a usable SQLite database ({exc})")
     if problem != "ok":
-        raise DatabaseError(
+        return DatabaseError(
             f"{path} is damaged ({' '.join(str(problem).split())[:120]}); restore a backup, "
             "or try `sqlite3 FILE .recover`"
         )
@@ -232,7 +242,7 @@ def _engine(loc: Location, info: Inspection) -> Engine:
 
     read_only = not info.writable
     path = quote(str(loc.path))
-    uri = _readonly_uri(loc.path, info.wal) if read_only else f"file:{path}?mode=rwc"
+    uri = _readonly_uri(loc.path) if read_only else f"file:{path}?mode=rwc"
 
     def creator() -> sqlite3.Connection:
         con = sqlite3.connect(
@@ -294,13 +304,9 @@ def peek_setting(db: str | None, key: str) -> Any:
         return None
     path = loc.path
     try:
-        if not path.is_file():
+        if not path.is_file() or path.stat().st_size == 0:
             return None
-        with open(path, "rb") as f:
-            header = f.read(100)
-        if not header.startswith(SQLITE_MAGIC) or len(header) < 100:
-            return None
-        with closing(sqlite3.connect(_readonly_uri(path, header[18] == 2), uri=True)) as con:
+        with closing(sqlite3.connect(_readonly_uri(path), uri=True)) as con:
             row = con.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row and row[0] is not None else None
     except (OSError, sqlite3.Error, ValueError, TypeError):

@@ -14,10 +14,11 @@ state can be checked, and rebuilt, by replaying its reviews (quizzer.check).
 from __future__ import annotations
 
 import functools
+import hashlib
 import random
+import struct
 import threading
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -67,37 +68,54 @@ def make_scheduler(desired_retention: float = DEFAULT_RETENTION, fuzz: bool = Tr
     return fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=fuzz)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class _ReviewFuzz:
+    """Stands in for the module-level random() that fsrs.scheduler draws its fuzz from: a
+    number in [0, 1) that is a hash of the review being scheduled (the card's stability,
+    difficulty and last review, the rating, the time), so the same history always gets
+    the same fuzz. Outside quizzer.schedule.review it is plain random.random()."""
+
+    def __init__(self) -> None:
+        self.review: tuple[Any, int, datetime] | None = None
+
+    def __call__(self) -> float:
+        if self.review is None:
+            return random.random()
+        card, rating, now = self.review
+        last = card.last_review
+        key = struct.pack(
+            "<ddqqB",
+            -1.0 if card.stability is None else card.stability,
+            -1.0 if card.difficulty is None else card.difficulty,
+            -1 if last is None else (last - _EPOCH) // _MICROSECOND,
+            (now - _EPOCH) // _MICROSECOND,
+            rating,
+        )
+        digest = hashlib.blake2b(key, digest_size=8, person=b"quizzer-fuzz").digest()
+        return int.from_bytes(digest, "little") / 2**64
+
+
+_FUZZ = _ReviewFuzz()
 _fuzz_lock = threading.Lock()
 
 
-@contextmanager
-def _seeded_fuzz(card: Any, rating: int, now: datetime):
-    """fsrs draws its fuzz from the module-level random() of fsrs.scheduler: for the length
-    of one review, draw it from a generator seeded by the review instead (the generator is
-    made only when fsrs asks for fuzz, i.e. for intervals of 3 days and more)."""
+def review(scheduler: Any, card: Any, rating: int, now: datetime) -> Any:
+    """fsrs.Scheduler.review_card with the review's own seeded fuzz; the new fsrs.Card.
+    `now` must be timezone-aware."""
+    import fsrs
     import fsrs.scheduler as fsrs_scheduler
 
-    last = card.last_review.astimezone(UTC).isoformat() if card.last_review else None
-    seed = f"{card.stability!r}|{card.difficulty!r}|{last}|{rating}|{now.astimezone(UTC)}"
-
-    def seeded() -> float:
-        return random.Random(seed).random()
-
     with _fuzz_lock:
-        saved = fsrs_scheduler.random
-        fsrs_scheduler.random = seeded
+        if fsrs_scheduler.random is not _FUZZ:
+            fsrs_scheduler.random = _FUZZ
+        _FUZZ.review = (card, rating, now)
         try:
-            yield
+            new, _log = scheduler.review_card(card, fsrs.Rating(rating), now)
         finally:
-            fsrs_scheduler.random = saved
-
-
-def review(scheduler: Any, card: Any, rating: int, now: datetime) -> Any:
-    """fsrs.Scheduler.review_card with the review's own seeded fuzz; the new fsrs.Card."""
-    import fsrs
-
-    with _seeded_fuzz(card, rating, now):
-        new, _log = scheduler.review_card(card, fsrs.Rating(rating), now)
+            _FUZZ.review = None
     return new
 
 

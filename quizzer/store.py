@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, case, delete, func, select, update
@@ -121,7 +122,12 @@ class Store:
 
     @property
     def path(self) -> str:
+        """The database file's path, for messages."""
         return str(self.engine.get_execution_options().get("quizzer_path", self.engine.url))
+
+    @property
+    def file(self) -> Path:
+        return Path(self.path)
 
     # ---------------------------------------------------------------- catalog
     def sync_catalog(self, entries: list[CatalogEntry] | None = None) -> int:

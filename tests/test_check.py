@@ -75,11 +75,10 @@ def test_fuzz_is_seeded_by_the_review_so_replay_is_exact(store: Store):
     }
     assert len(spread) > 3  # ...but different reviews are still spread out
     assert any(d != unfuzzed for d in spread)
-    import random
-
     import fsrs.scheduler
 
-    assert fsrs.scheduler.random == random.random  # what the seeding replaces, put back
+    outside = {fsrs.scheduler.random() for _ in range(5)}  # outside a review: random as ever
+    assert len(outside) == 5 and all(0 <= x < 1 for x in outside)
 
 
 @pytest.mark.parametrize(
@@ -112,6 +111,30 @@ def test_a_state_that_is_not_the_replay_is_found_and_repaired(
     store = Store(connect(str(db_path)))
     assert store.card_state(card_id) == right
     assert check(store).ok
+
+
+def test_the_replay_split_across_processes_finds_and_repairs_the_same(
+    reviewed: Store, db_path: Path, monkeypatch
+):
+    """Long histories are replayed by several processes, each over a range of cards."""
+    import quizzer.check
+
+    monkeypatch.setattr(quizzer.check, "PARALLEL_FROM", 1)
+    ids = sorted(reviewed.skill_card(f, 1).id for f in ("conv-output", "z-score", "one-hot"))
+    ranges = quizzer.check._ranges(quizzer.db.reader_uri(db_path), 3)
+    assert len(ranges) == 3 and ranges[0].lo == 0 and ranges[-1].hi == 2**62
+    assert all(a.hi + 1 == b.lo for a, b in zip(ranges, ranges[1:], strict=False))
+    assert sum(any(r.lo <= i <= r.hi for i in ids) for r in ranges) >= 2  # really split
+    whole = check(reviewed, workers=1)
+    split = check(reviewed, workers=3)
+    assert whole.ok and split.ok and (whole.cards, whole.reviews) == (split.cards, split.reviews)
+    con = sqlite3.connect(db_path)
+    con.execute("UPDATE card_states SET stability = 1.5 WHERE card_id IN (?, ?)", ids[::2])
+    con.commit()
+    con.close()
+    report = check(reviewed, repair=True, workers=3)
+    assert sorted(d.card_id for d in report.differences) == ids[::2] and report.repaired == 2
+    assert check(reviewed, workers=3).ok
 
 
 def test_a_new_card_with_a_state_but_no_reviews_is_reset(store: Store, db_path: Path):

@@ -44,7 +44,7 @@ def test_in_memory_url_is_refused():
     [
         (lambda p: p.mkdir(), "is a directory"),
         (lambda p: p.write_bytes(b"just some notes\n" * 20), "not an SQLite database"),
-        (lambda p: p.write_bytes(b"SQLite format 3\x00" + b"\x01" * 200), "not a usable SQLite"),
+        (lambda p: p.write_bytes(b"SQLite format 3\x00" + b"\x01" * 200), "header is damaged"),
     ],
 )
 def test_bad_files_are_refused_and_left_byte_for_byte(tmp_path: Path, make, message):

@@ -239,12 +239,12 @@ def make_target(kind: str, path: Path, template: Path) -> str:
         path.write_bytes(data[: len(data) // page // 2 * page])
         assert quick_check_problem(path)
         return f"{path} is damaged"
-    if kind == "truncated-header":
+    if kind == "truncated-header":  # SQLite's magic, then the file ends
         path.write_bytes(template.read_bytes()[:60])
-        return f"{path} is not an SQLite database"
-    if kind == "header-then-garbage":
-        path.write_bytes(template.read_bytes()[:16] + bytes((i * 37) % 251 for i in range(8176)))
         return f"{path} is damaged"
+    if kind == "header-then-garbage":  # SQLite's magic, then no valid header
+        path.write_bytes(template.read_bytes()[:16] + bytes((i * 37) % 251 for i in range(8176)))
+        return f"{path} is not an SQLite database (or its header is damaged)"
     if kind == "text-file":
         path.write_text("not a database\n" * 20)
         return f"{path} is not an SQLite database"

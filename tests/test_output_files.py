@@ -482,3 +482,41 @@ def test_check_target_changes_nothing(tmp_path: Path):
     assert check_target(tmp_path / "old.csv", CSV_FMT).mode is not None
     assert output_target("-", CSV_FMT) is None
     assert snapshot(tmp_path) == before
+
+
+# ---------------------------------------------------------------- never over a database
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "--out", "{target}"],
+        ["export", "csv", "{target}", "z-score", "--variants", "1"],
+        ["export", "anki", "{target}", "z-score", "--variants", "1"],
+    ],
+)
+@pytest.mark.parametrize("which", ["", "-wal"])
+def test_an_output_never_replaces_the_learners_database(runner, tmp_path: Path, args, which):
+    """A slip of the tab key (report --out quizzer.sqlite3) must not erase the history."""
+    db = tmp_path / "quizzer.sqlite3"
+    assert runner.invoke(cli, ["--db", str(db), "stats"]).exit_code == 0
+    Path(f"{db}-wal").write_bytes(b"\x37\x7f\x06\x82" + b"\x00" * 28)  # as a live WAL
+    target = Path(f"{db}{which}")
+    before = target.read_bytes()
+    result = runner.invoke(cli, ["--db", str(db), *[a.format(target=target) for a in args]])
+    assert result.exit_code == 1, result.output
+    reason = "is an SQLite database" if not which else "belongs to the SQLite database"
+    assert reason in result.output and len(result.output.strip().splitlines()) == 1
+    assert target.read_bytes() == before
+
+
+def test_a_backup_may_replace_an_older_backup_but_not_the_database(runner, tmp_path: Path):
+    db = tmp_path / "quizzer.sqlite3"
+    out = tmp_path / "nightly.sqlite3"
+    for _ in range(2):
+        result = runner.invoke(cli, ["--db", str(db), "backup", str(out)])
+        assert result.exit_code == 0, result.output
+    for target in (db, Path(f"{db}-wal")):
+        target.touch()
+        result = runner.invoke(cli, ["--db", str(db), "backup", str(target)])
+        assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1

@@ -21,6 +21,7 @@ from typing import BinaryIO
 from quizzer.errors import QuizzerError
 
 STDOUT = "-"
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 
 
 class ExportError(QuizzerError):
@@ -34,10 +35,14 @@ class Format:
     example: a file name of this kind, suggested in hints ("quizzer.csv").
     no_stdout: why `-` (standard output) is refused for this format, or None when `-`
     means standard output.
+    database: True if the file written is an SQLite database (a backup): then an existing
+    SQLite database may be replaced; otherwise one never is (a report written over your
+    quizzer history by a slip of the tab key would erase it).
     """
 
     example: str
     no_stdout: str | None = None
+    database: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,18 @@ def _resolve(out: str | os.PathLike[str], fmt: Format) -> Target:
             raise ExportError(f"cannot write {target.shown}: directory {missing} does not exist")
         return target
     if stat.S_ISREG(st.st_mode):
+        for suffix in SQLITE_SIDECARS:  # replacing a live -wal file would lose answers
+            base = str(target.path).removesuffix(suffix)
+            if str(target.path).endswith(suffix) and os.path.exists(base):
+                raise ExportError(
+                    f"{target.shown} belongs to the SQLite database {base}; it was left as "
+                    f"it is: give a file name such as {fmt.example}"
+                )
+        if not fmt.database and st.st_size >= 100 and _is_sqlite(target.path):
+            raise ExportError(
+                f"{target.shown} is an SQLite database (perhaps your quizzer history); "
+                f"it was left as it is: give a file name such as {fmt.example}"
+            )
         return Target(name, target.path, link, stat.S_IMODE(st.st_mode) & 0o777)
     if stat.S_ISDIR(st.st_mode):
         suggestion = os.path.join(name, fmt.example)
@@ -200,6 +217,22 @@ def _resolve(out: str | os.PathLike[str], fmt: Format) -> Target:
         f"{target.shown} is {_kind(st.st_mode)}, not a regular file; "
         f"give a file name such as {fmt.example}{alternative}"
     )
+
+
+def _is_sqlite(path: Path) -> bool:
+    """True if path holds an SQLite database. Asked of SQLite itself, read-only: reading
+    the header with open() and closing it would drop this process's POSIX locks on a
+    database it has open (see quizzer.db)."""
+    import sqlite3
+    from contextlib import closing
+    from urllib.parse import quote
+
+    try:
+        with closing(sqlite3.connect(f"file:{quote(str(path))}?immutable=1", uri=True)) as con:
+            con.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.Error:
+        return False
+    return True
 
 
 def _check_still_regular(target: Target) -> None:
