@@ -14,7 +14,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-VERSION = "v1"
+VERSION = "v2"  # v2: the seeded fuzz became a blake2b hash of the review
 RETENTION = 0.9
 NOW = datetime(2026, 11, 1, tzinfo=UTC)  # fixed, so a rebuilt file is the same file
 YEARS = 3  # cards were first seen over the three years before NOW

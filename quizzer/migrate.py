@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from quizzer.location import Location
 
 HEAD = "0004"  # tests/test_migrations.py checks this is Alembic's head
+WAIT_FOR_OTHERS = 600.0  # seconds to wait, in BUSY_TIMEOUT steps, for another upgrade
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -96,16 +97,26 @@ def upgrade(engine: Engine, loc: Location, notify: Callable[[str], None] | None 
     from quizzer.db import writer
 
     say = notify or (lambda _msg: None)
-    try:
-        with writer(engine).begin() as con:
-            _upgrade_locked(con, loc, say)
-    except SQLAlchemyError as exc:
-        from quizzer.store import describe_failure
+    deadline = time.monotonic() + WAIT_FOR_OTHERS
+    waiting = False
+    while True:
+        try:
+            with writer(engine).begin() as con:
+                _upgrade_locked(con, loc, say)
+            return
+        except SQLAlchemyError as exc:
+            from quizzer.store import describe_failure
 
-        raise DatabaseError(
-            f"could not create or upgrade {loc.path}: {describe_failure(exc)}; "
-            "the database was left as it was"
-        ) from None
+            locked = "database is locked" in str(exc)
+            if locked and time.monotonic() < deadline:  # another quizzer is upgrading it
+                if not waiting:
+                    say("Waiting for another quizzer to finish upgrading the database…")
+                    waiting = True
+                continue
+            raise DatabaseError(
+                f"could not create or upgrade {loc.path}: {describe_failure(exc)}; "
+                "the database was left as it was"
+            ) from None
 
 
 def _upgrade_locked(con: Connection, loc: Location, say: Callable[[str], None]) -> None:

@@ -203,3 +203,26 @@ def test_an_unfinished_first_start_of_an_older_quizzer_is_redone(tmp_path: Path)
     with engine.connect() as c:
         assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
         assert "kind" in {r[1] for r in c.execute(text("PRAGMA table_info(cards)"))}
+
+
+def test_an_upgrade_waits_for_another_quizzer_that_holds_the_database(tmp_path, monkeypatch):
+    """Another quizzer upgrading (or checking) holds the write lock longer than a write
+    normally waits: the second one says it is waiting, then upgrades or finds it done."""
+    import threading
+
+    path = tmp_path / "learner.sqlite3"
+    old_database(path, "0003")
+    monkeypatch.setattr(quizzer_db, "BUSY_TIMEOUT", 0.2)
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(1.5, lambda: holder.execute("COMMIT"))
+    release.start()
+    said: list[str] = []
+    try:
+        connect(str(path), notify=said.append)
+    finally:
+        release.join()
+        holder.close()
+    assert said[0] == "Waiting for another quizzer to finish upgrading the database…"
+    assert said.count(said[0]) == 1 and said[-1].startswith(f"Database upgraded to schema {HEAD}")
