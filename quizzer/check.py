@@ -120,23 +120,26 @@ def _replay(
     scheduler = _schedulers(default_retention)
     where, args = cards.where("card_id")
     rows = con.execute(
-        f"SELECT card_id, id, rating, reviewed_at, desired_retention FROM reviews "
+        f"SELECT card_id, rating, reviewed_at, desired_retention FROM reviews "
         f"WHERE {SCHEDULED} AND {where} ORDER BY card_id, id",
         args,
     )
-    current, card, n, retention = None, None, 0, None
-    review = schedule.review
-    for card_id, review_id, rating, at, retention_then in rows:
+    newest = con.execute(f"SELECT MAX(id) FROM reviews WHERE {where}", args).fetchone()[0]
+    report.last_review_id = max(report.last_review_id, newest or 0)
+    current, card, n, retention, sched = None, None, 0, None, scheduler(None)
+    review, parse, new_card = schedule.review, datetime.fromisoformat, fsrs.Card
+    learning = fsrs.State.Learning
+    for card_id, rating, at, retention_then in rows:
         if card_id != current:
             if current is not None:
                 yield current, n, card, retention is not None
             current, n = card_id, 0
-            card = fsrs.Card(card_id=card_id, state=fsrs.State.Learning, step=0)
-        card = review(scheduler(retention_then), card, rating, _time(at))
-        retention = retention_then
+            card = new_card(card_id=card_id, state=learning, step=0)
+        if retention_then != retention:
+            sched = scheduler(retention_then)
+            retention = retention_then
+        card = review(sched, card, rating, parse(at).replace(tzinfo=UTC))
         n += 1
-        if review_id > report.last_review_id:
-            report.last_review_id = review_id
     if current is not None:
         yield current, n, card, retention is not None
 
@@ -207,9 +210,13 @@ def _replay_part(uri: str, cards: Cards, retention: float) -> tuple[Report, dict
 
 
 def _integrity(uri: str, out: Report) -> None:
-    with closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as con:
-        out.integrity = [r[0] for r in con.execute("PRAGMA integrity_check(20)") if r[0] != "ok"]
-        out.foreign_keys = len(con.execute("PRAGMA foreign_key_check").fetchall())
+    try:
+        with closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as con:
+            rows = con.execute("PRAGMA integrity_check(20)")
+            out.integrity = [r[0] for r in rows if r[0] != "ok"]
+            out.foreign_keys = len(con.execute("PRAGMA foreign_key_check").fetchall())
+    except sqlite3.Error as exc:  # the check itself could not read the file
+        out.integrity = [f"SQLite could not check the file: {exc}"]
 
 
 def _ranges(uri: str, parts: int) -> list[Cards]:
@@ -246,16 +253,25 @@ def check(store: Any, repair: bool = False, workers: int | None = None) -> Repor
     report = Report()
     integrity = threading.Thread(target=_integrity, args=(uri, report), daemon=True)
     ranges = _ranges(uri, workers or min(4, os.cpu_count() or 1))
-    if len(ranges) == 1:
-        integrity.start()
-        part, fixes = _replay_part(uri, ranges[0], retention)
-        parts = [(part, fixes)]
-    else:  # spawned, not forked: a forked child would inherit SQLite's lock bookkeeping
-        spawn = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(len(ranges), mp_context=spawn) as pool:
-            futures = [pool.submit(_replay_part, uri, r, retention) for r in ranges]
+    try:
+        if len(ranges) == 1:
             integrity.start()
-            parts = [f.result() for f in futures]
+            parts = [_replay_part(uri, ranges[0], retention)]
+        else:  # spawned, not forked: a forked child would inherit SQLite's lock bookkeeping
+            spawn = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(len(ranges), mp_context=spawn) as pool:
+                futures = [pool.submit(_replay_part, uri, r, retention) for r in ranges]
+                integrity.start()
+                parts = [f.result() for f in futures]
+    except sqlite3.Error as exc:  # damage the replay ran into: SQLite's own check says more
+        if integrity.ident is not None:  # started
+            integrity.join()
+        if report.integrity:
+            return report
+        from quizzer.errors import DatabaseError
+        from quizzer.store import describe_failure
+
+        raise DatabaseError(f"cannot read {store.path}: {describe_failure(exc)}") from None
     integrity.join()
     fixes = {}
     for part, part_fixes in parts:

@@ -105,7 +105,6 @@ _fuzz_lock = threading.Lock()
 def review(scheduler: Any, card: Any, rating: int, now: datetime) -> Any:
     """fsrs.Scheduler.review_card with the review's own seeded fuzz; the new fsrs.Card.
     `now` must be timezone-aware."""
-    import fsrs
     import fsrs.scheduler as fsrs_scheduler
 
     with _fuzz_lock:
@@ -113,10 +112,17 @@ def review(scheduler: Any, card: Any, rating: int, now: datetime) -> Any:
             fsrs_scheduler.random = _FUZZ
         _FUZZ.review = (card, rating, now)
         try:
-            new, _log = scheduler.review_card(card, fsrs.Rating(rating), now)
+            new, _log = scheduler.review_card(card, _ratings()[rating], now)
         finally:
             _FUZZ.review = None
     return new
+
+
+@functools.cache
+def _ratings() -> tuple[Any, ...]:
+    import fsrs
+
+    return (None, *(fsrs.Rating(r) for r in (1, 2, 3, 4)))
 
 
 def next_state(
