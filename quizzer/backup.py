@@ -68,6 +68,8 @@ def backup_beside(path: Path, revision: str | None) -> Path:
     Raises DatabaseError if it cannot be written (then nothing is upgraded)."""
     from quizzer.migrate import backup_name
 
+    for stale in path.parent.glob(f".{path.stem}.backup-*.tmp*"):  # an interrupted one's
+        stale.unlink(missing_ok=True)
     target = backup_name(path, revision)
     n = 1
     while target.exists():  # an earlier attempt in the same second: keep both

@@ -101,8 +101,12 @@ def upgrade(engine: Engine, loc: Location, notify: Callable[[str], None] | None 
     waiting = False
     while True:
         try:
+            started = time.monotonic()
             with writer(engine).begin() as con:
-                _upgrade_locked(con, loc, say)
+                old = _upgrade_locked(con, loc, say)
+            if old is not None:  # said only once it is committed
+                took = time.monotonic() - started
+                say(f"Database upgraded to schema {HEAD} in {took:.1f} s; your history is intact.")
             return
         except SQLAlchemyError as exc:
             from quizzer.store import describe_failure
@@ -119,7 +123,9 @@ def upgrade(engine: Engine, loc: Location, notify: Callable[[str], None] | None 
             ) from None
 
 
-def _upgrade_locked(con: Connection, loc: Location, say: Callable[[str], None]) -> None:
+def _upgrade_locked(con: Connection, loc: Location, say: Callable[[str], None]) -> str | None:
+    """Create or upgrade inside the caller's write transaction; the revision it upgraded
+    from (None if it created the schema, or found it current)."""
     from alembic import command
     from sqlalchemy import text
 
@@ -136,7 +142,7 @@ def _upgrade_locked(con: Connection, loc: Location, say: Callable[[str], None]) 
     }
     rev = current_revision(con)  # read again under the lock: another quizzer may have done it
     if rev == HEAD:
-        return
+        return None
     known = known_revisions()
     if rev is not None and rev not in known:
         raise DatabaseError(
@@ -160,9 +166,7 @@ def _upgrade_locked(con: Connection, loc: Location, say: Callable[[str], None]) 
     if rev is not None:  # a first start says nothing; an upgrade reports each step
         cfg.attributes["on_step"] = progress.step
     command.upgrade(cfg, "head")
-    if rev is not None:
-        took = time.monotonic() - progress.started
-        say(f"Database upgraded to schema {HEAD} in {took:.1f} s; your history is intact.")
+    return rev
 
 
 def _clear_unfinished_creation(

@@ -226,3 +226,16 @@ def test_an_upgrade_waits_for_another_quizzer_that_holds_the_database(tmp_path, 
         holder.close()
     assert said[0] == "Waiting for another quizzer to finish upgrading the database…"
     assert said.count(said[0]) == 1 and said[-1].startswith(f"Database upgraded to schema {HEAD}")
+
+
+def test_an_interrupted_backups_temporary_files_are_cleared_by_the_next(tmp_path: Path):
+    path = tmp_path / "learner.sqlite3"
+    old_database(path, "0002")
+    name = ".learner.backup-0002-20260101T000000Z.sqlite3.x1y2"
+    stale = [tmp_path / f"{name}.tmp", tmp_path / f"{name}.tmp-journal"]
+    unrelated = tmp_path / ".other.backup-0002.sqlite3.tmp"
+    for f in [*stale, unrelated]:
+        f.write_bytes(b"half a copy")
+    connect(str(path))
+    assert not any(f.exists() for f in stale) and unrelated.exists()
+    assert len(list(tmp_path.glob("learner.backup-0002-*.sqlite3"))) == 1
