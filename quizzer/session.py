@@ -253,6 +253,8 @@ class Session:
     def ask_rating(self, review_id: int) -> None:
         while True:
             key = self.io.ask(t("rating_prompt", self.lang)).strip().lower()
+            if key == "q":  # the answer is saved, rated Good: quit as at any prompt
+                raise Quit
             if key in RATING_KEYS:
                 break
             self.io.say(t("rating_retry", self.lang), "yellow")
@@ -298,6 +300,8 @@ class Session:
             while True:
                 key = self.io.ask(t("concept_grade", self.lang))
                 key = key.strip().lower()
+                if key == "q":  # not graded: nothing is recorded for this card
+                    raise Quit
                 if key in SELF_GRADE:
                     rating = SELF_GRADE[key]
                     break

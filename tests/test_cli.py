@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,32 @@ def test_config_roundtrip(runner, db_path: Path):
     assert runner.invoke(cli, ["--db", str(db_path), "config", "new-per-day", "3"]).exit_code == 0
     out = runner.invoke(cli, ["--db", str(db_path), "config"]).output
     assert "new-per-day = 3" in out and "retention = 0.9" in out
+
+
+def test_q_quits_at_the_grading_prompts_too(runner, db_path: Path):
+    """q quits at every prompt: at a concept's grading prompt nothing is recorded for it;
+    at the rating prompt after a right answer, that answer stays saved as Good."""
+    n = len(generators.families())
+    result = runner.invoke(
+        cli,
+        ["--db", str(db_path), "review", "--limit", str(n + 1), "--new", str(n + 1)],
+        input="s\n" * n + "\nq\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Did you know it?" in result.output and f"Session over: {n} answered" in result.output
+    assert len(reviews(db_path)) == n
+
+    from quizzer.db import connect
+    from quizzer.prefetch import installed_torch_version
+    from quizzer.store import Store
+
+    other = db_path.with_name("other.sqlite3")
+    store = Store(connect(str(other)))
+    store.sync_catalog()
+    first = store.next_card(datetime.now(UTC), new_left=1)
+    q = draw(first.family, 5, first.difficulty)
+    store.add_variants([q], installed_torch_version())
+    result = runner.invoke(cli, ["--db", str(other), "review"], input=typed_form(q) + "\nq\n")
+    assert result.exit_code == 0, result.output
+    assert "Rated Good" in result.output and "Session over: 1 answered" in result.output
+    assert [(r.correct, r.rating) for r in reviews(other)] == [(True, 3)]
