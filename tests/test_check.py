@@ -200,29 +200,11 @@ def test_damage_sqlite_finds_is_reported_and_not_repaired(runner, db_path: Path)
 def test_rerating_applies_only_to_the_cards_latest_review(store: Store):
     sched = make_scheduler(0.9)
     card_id = store.skill_card("z-score", 1).id
-    first = store.record(
-        card_id,
-        "review",
-        question=None,
-        typed="1",
-        correct=True,
-        rating=Rating.GOOD,
-        duration_ms=1,
-        scheduler=sched,
-        now=T0,
-    )
-    later = T0 + timedelta(minutes=15)
-    second = store.record(
-        card_id,
-        "review",
-        question=None,
-        typed="1",
-        correct=True,
-        rating=Rating.GOOD,
-        duration_ms=1,
-        scheduler=sched,
-        now=later,
-    )
+    first, second = (
+        store.record(card_id, "review", question=None, typed="1", correct=True,
+                     rating=Rating.GOOD, duration_ms=1, scheduler=sched, now=when)
+        for when in (T0, T0 + timedelta(minutes=15))
+    )  # fmt: skip
     after_second = store.card_state(card_id)
     assert store.change_rating(first, Rating.EASY, sched) is False  # another session's since
     assert store.card_state(card_id) == after_second
