@@ -278,7 +278,13 @@ for _command in (
 
 
 def main() -> None:
-    """Entry point of the `quizzer` script and of python -m quizzer."""
+    """Entry point of the `quizzer` script and of python -m quizzer. Libraries' warnings
+    (SQLAlchemy's, matplotlib's ...) are for developers: a learner sees quizzer's own
+    lines only, unless QUIZZER_DEBUG is set. (The tests run every warning as an error.)"""
+    if not os.environ.get("QUIZZER_DEBUG"):
+        import warnings
+
+        warnings.simplefilter("ignore")
     try:
         try:
             cli.main(prog_name="quizzer")
