@@ -83,6 +83,11 @@ def _png(fig: Any) -> str:
 
 
 def _figure(width: float = 7.5, height: float = 2.8) -> tuple[Any, Any]:
+    import logging
+
+    # matplotlib's notes to developers (e.g. no writable cache directory) are not the
+    # learner's business: only its errors are shown
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
     import matplotlib
 
     matplotlib.use("Agg")
