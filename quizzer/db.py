@@ -23,7 +23,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,8 +77,8 @@ def inspect(loc: Location) -> Inspection:
         raise DatabaseError(f"cannot read {path}: Permission denied")
     if path.stat().st_size == 0:
         return Inspection(exists=False, writable=_writable(path) and not loc.read_only)
-    tables, revision = _schema_and_check(path)
-    _refuse_foreign(path, tables, revision)
+    tables, revision, unfinished = _schema_and_check(path)
+    _refuse_foreign(path, tables, revision, unfinished)
     return Inspection(True, tables, revision, _writable(path) and not loc.read_only)
 
 
@@ -113,7 +113,7 @@ def reader_uri(path: Path) -> str:
     return _readonly_uri(path)
 
 
-def _schema_and_check(path: Path) -> tuple[frozenset[str], str | None]:
+def _schema_and_check(path: Path) -> tuple[frozenset[str], str | None, bool]:
     """The file's tables and schema version, after `PRAGMA quick_check`. Read immutable
     (no locks, nothing created) when no -wal file exists; if another program is writing
     it in rollback-journal mode (a -journal file exists), a problem found that way is
@@ -128,7 +128,7 @@ def _schema_and_check(path: Path) -> tuple[frozenset[str], str | None]:
     return found
 
 
-def _read_schema(path: Path, uri: str) -> tuple[frozenset[str], str | None] | DatabaseError:
+def _read_schema(path: Path, uri: str) -> tuple[frozenset[str], str | None, bool] | DatabaseError:
     try:
         with closing(sqlite3.connect(uri, uri=True)) as con:
             tables = frozenset(
@@ -142,6 +142,11 @@ def _read_schema(path: Path, uri: str) -> tuple[frozenset[str], str | None] | Da
             if "alembic_version" in tables:
                 row = con.execute("SELECT version_num FROM alembic_version").fetchone()
                 revision = row[0] if row else None
+            unfinished = (
+                revision is None
+                and tables <= QUIZZER_TABLES
+                and unfinished_creation(lambda sql: con.execute(sql).fetchall(), tables)
+            )
             problem = con.execute("PRAGMA quick_check(1)").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         if "not a database" in str(exc):  # SQLite cannot tell the two apart
@@ -152,10 +157,31 @@ def _read_schema(path: Path, uri: str) -> tuple[frozenset[str], str | None] | Da
             f"{path} is damaged ({' '.join(str(problem).split())[:120]}); restore a backup, "
             "or try `sqlite3 FILE .recover`"
         )
-    return tables, revision
+    return tables, revision, unfinished
 
 
-def _refuse_foreign(path: Path, tables: frozenset[str], revision: str | None) -> None:
+def unfinished_creation(query: Callable[[str], list[Any]], tables: Iterable[str]) -> bool:
+    """True if `tables` (read through query(sql) -> rows) are what an older quizzer's
+    interrupted first start left: quizzer's table names with no more than quizzer's
+    columns, every one of them empty. Anything else with those names is another
+    program's, and is never dropped."""
+    from quizzer.models import Base
+
+    for name in tables:
+        expected = (
+            {"version_num"}
+            if name == "alembic_version"
+            else set(Base.metadata.tables[name].columns.keys())
+        )
+        columns = {row[1] for row in query(f'PRAGMA table_info("{name}")')}
+        if not columns <= expected or query(f'SELECT 1 FROM "{name}" LIMIT 1'):
+            return False
+    return True
+
+
+def _refuse_foreign(
+    path: Path, tables: frozenset[str], revision: str | None, unfinished: bool
+) -> None:
     """An SQLite file whose tables or schema version are not quizzer's belongs to another
     program; a quizzer database of a newer schema than this quizzer knows is refused too.
     Decided here, before anything can change the file."""
@@ -171,7 +197,7 @@ def _refuse_foreign(path: Path, tables: frozenset[str], revision: str | None) ->
                 "upgrade quizzer (pip install -U quizzer)"
             )
         return
-    if revision is None and tables <= QUIZZER_TABLES:
+    if unfinished:
         return  # the unfinished first start of an older quizzer (quizzer.migrate redoes it)
     shown = ", ".join(sorted(tables - QUIZZER_TABLES)[:5] or sorted(tables)[:5])
     raise DatabaseError(f"{path} is an SQLite database of another program (tables: {shown})")

@@ -129,8 +129,6 @@ def _upgrade_locked(con: Connection, loc: Location, say: Callable[[str], None]) 
     from alembic import command
     from sqlalchemy import text
 
-    from quizzer.db import QUIZZER_TABLES
-
     tables = {
         r[0]
         for r in con.execute(
@@ -150,7 +148,7 @@ def _upgrade_locked(con: Connection, loc: Location, say: Callable[[str], None]) 
             "quizzer (pip install -U quizzer)"
         )
     if rev is None and tables:
-        _clear_unfinished_creation(con, loc, tables - {"alembic_version"}, QUIZZER_TABLES)
+        _clear_unfinished_creation(con, loc, tables)
     reviews = con.execute(text("SELECT COUNT(*) FROM reviews")).scalar() if rev else 0
     progress = Progress(say)
     if reviews:
@@ -169,23 +167,18 @@ def _upgrade_locked(con: Connection, loc: Location, say: Callable[[str], None]) 
     return rev
 
 
-def _clear_unfinished_creation(
-    con: Connection, loc: Location, tables: set[str], ours: frozenset[str]
-) -> None:
+def _clear_unfinished_creation(con: Connection, loc: Location, tables: set[str]) -> None:
     """An older quizzer committed each CREATE of a first start separately; a kill in between
-    left some of its tables and no schema version. They hold no history: drop and redo."""
-    from sqlalchemy import text
+    left some of its tables, empty, and no schema version. Checked again under the lock
+    (quizzer.db.unfinished_creation), then dropped and made again."""
+    from quizzer.db import unfinished_creation
 
-    if not tables <= ours:
+    if not unfinished_creation(lambda sql: con.exec_driver_sql(sql).fetchall(), tables):
         raise DatabaseError(f"{loc.path} is an SQLite database of another program")
-    if "reviews" in tables and con.execute(text("SELECT COUNT(*) FROM reviews")).scalar():
-        raise DatabaseError(
-            f"{loc.path} holds reviews but no schema version; run `quizzer backup` on it "
-            "with the quizzer that made it"
-        )
-    for name in ("reviews", "card_states", "anki_notes", "variants", "settings", "cards"):
+    for name in ("reviews", "card_states", "anki_notes", "variants", "settings", "cards",
+                 "alembic_version"):  # fmt: skip
         if name in tables:
-            con.execute(text(f'DROP TABLE "{name}"'))
+            con.exec_driver_sql(f'DROP TABLE "{name}"')
 
 
 def backup_name(path: Path, revision: str | None, now: datetime | None = None) -> Path:

@@ -171,3 +171,34 @@ def test_a_database_from_a_newer_quizzer_is_refused(db_path: Path):
         con.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(DatabaseError, match="newer than this quizzer knows"):
         connect(str(db_path))
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        # another program's tables that happen to have quizzer's names: never taken over
+        ["CREATE TABLE settings (theme TEXT, api_key TEXT)",
+         "INSERT INTO settings VALUES ('dark', 'k-123')"],
+        ["CREATE TABLE cards (id INTEGER PRIMARY KEY, front TEXT, back TEXT)"]
+        + [f"INSERT INTO cards (front, back) VALUES ('q{i}', 'a{i}')" for i in range(50)],
+        ["CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)",
+         "CREATE TABLE settings (key VARCHAR(64) PRIMARY KEY, value JSON)",
+         "INSERT INTO settings VALUES ('theme', '\"dark\"')"],
+        ["CREATE TABLE reviews (id INTEGER PRIMARY KEY, stars INTEGER)"],  # empty, not ours
+    ],
+    ids=["settings-with-rows", "cards-with-rows", "empty-version-and-settings", "other-columns"],
+)  # fmt: skip
+def test_tables_named_like_quizzers_are_another_programs(tmp_path: Path, schema: list[str]):
+    """Only an older quizzer's interrupted first start (its own columns, every table empty)
+    is made again; anything else with quizzer's table names is left byte for byte."""
+    other = tmp_path / "other.sqlite"
+    con = sqlite3.connect(other)
+    for sql in schema:
+        con.execute(sql)
+    con.commit()
+    con.close()
+    before = other.read_bytes()
+    with pytest.raises(DatabaseError, match="another program"):
+        connect(str(other))
+    assert other.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.sqlite"]
