@@ -16,6 +16,9 @@ from pathlib import Path
 from quizzer.errors import DatabaseError, QuizzerError
 
 BACKUP_EXAMPLE = "quizzer-backup.sqlite3"
+# SQLite's application_id of a copy quizzer made ("qzbk"). quizzer.db clears it when a copy
+# is opened for use: from then on it is someone's history, which `backup` never replaces.
+BACKUP_ID = 0x717A626B
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ def copy_database(src: Path, dst: Path) -> Copied:
             with closing(sqlite3.connect(dst, isolation_level=None)) as copy:
                 source.backup(copy)
                 copy.execute("PRAGMA journal_mode=DELETE")
+                copy.execute(f"PRAGMA application_id = {BACKUP_ID}")
                 if copy.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                     raise DatabaseError(f"the copy of {src} does not check out")
                 reviews = copy.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
@@ -51,16 +55,43 @@ def copy_database(src: Path, dst: Path) -> Copied:
 
 def backup_to(src: Path, out: str) -> tuple[str, Copied]:
     """Write a consistent copy of src to the output file out (quizzer.export.files rules:
-    a regular file, written atomically, a symbolic link written through). Returns the name
-    written and what it holds."""
-    from quizzer.export.files import Format, atomic_write
+    a regular file, written atomically, a symbolic link written through; not `-`). An
+    existing file is replaced only if it is not an SQLite database, or is a copy quizzer
+    made that nobody has opened for use since and that no -wal/-shm/-journal file is beside
+    (so no one's history is ever replaced). Returns the name written and what it holds.
+    Raises a QuizzerError, one line, for anything refused."""
+    from quizzer.export.files import SQLITE_SIDECARS, Format, atomic_write, output_target
 
-    if Path(out).exists() and Path(out).resolve() == src.resolve():
-        raise DatabaseError(f"{out} is the database itself; give another file name")
-    copied: list[Copied] = []
     fmt = Format(BACKUP_EXAMPLE, no_stdout="a database copy is a binary file", database=True)
-    target = atomic_write(out, lambda tmp: copied.append(copy_database(src, tmp)), fmt)
-    return str(target), copied[0]
+    target = output_target(out, fmt)
+    assert target is not None  # fmt refuses -
+    if target.path == src.resolve():
+        raise DatabaseError(f"{out} is the database itself; give another file name")
+    if target.path.exists() and application_id(target.path) not in (None, BACKUP_ID):
+        raise DatabaseError(
+            f"{target.shown} is an SQLite database that is not a quizzer backup (perhaps "
+            f"someone's history); it was left as it is: give a new file name"
+        )
+    if any(Path(f"{target.path}{s}").exists() for s in SQLITE_SIDECARS):
+        raise DatabaseError(
+            f"{target.shown} is in use (its -wal, -shm or -journal file is beside it); it "
+            "was left as it is: give a new file name"
+        )
+    copied: list[Copied] = []
+    written = atomic_write(out, lambda tmp: copied.append(copy_database(src, tmp)), fmt)
+    return str(written), copied[0]
+
+
+def application_id(path: Path) -> int | None:
+    """SQLite's application_id of the database at path, or None if it is not one. Asked
+    of SQLite, read-only (see quizzer.db on never reading a database with open())."""
+    from quizzer.db import _readonly_uri
+
+    try:
+        with closing(sqlite3.connect(_readonly_uri(path), uri=True)) as con:
+            return con.execute("PRAGMA application_id").fetchone()[0]
+    except sqlite3.Error:
+        return None
 
 
 def backup_beside(path: Path, revision: str | None) -> Path:

@@ -90,20 +90,22 @@ def backup(ctx: click.Context, out: str) -> None:
     Uses SQLite's online backup API: copying the .sqlite3 file alone can miss your latest
     answers, which may still be in the -wal file beside it. OUT is a self-contained
     SQLite file; open it with quizzer --db OUT. A symbolic link is written through; a
-    directory, pipe or device is refused.
+    directory, pipe or device is refused, and so is any SQLite database that is not an
+    untouched quizzer backup: a backup never replaces anyone's history.
 
     \b
     Example:
       quizzer backup ~/quizzer-2026-11-29.sqlite3
       quizzer --db ~/quizzer-2026-11-29.sqlite3 stats
     """
-    from pathlib import Path
-
     from quizzer.backup import backup_to
-    from quizzer.db import connect, locate
+    from quizzer.db import inspect, locate
+    from quizzer.errors import DatabaseError
 
-    connect(ctx.obj["db"])  # checked, created or upgraded like any other command
-    written, copied = backup_to(Path(locate(ctx.obj["db"]).path), out)
+    loc = locate(ctx.obj["db"])
+    if not inspect(loc).exists:  # checked like any database; an old schema is copied as is
+        raise DatabaseError(f"{loc.path} holds no database yet: nothing to back up")
+    written, copied = backup_to(loc.path, out)
     size = copied.bytes / 1e6
     click.echo(
         f"Backed up {copied.reviews:,} reviews of {copied.cards:,} cards to {written} "

@@ -103,6 +103,7 @@ class Store:
         self.read_only = is_read_only(engine)
         self.session = sessionmaker(engine, expire_on_commit=False)
         self._writer = sessionmaker(writer(engine), expire_on_commit=False)
+        self._claimed = False  # see write()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -112,6 +113,9 @@ class Store:
             raise DatabaseReadOnly(f"{self.path} is read-only")
         try:
             with self._writer.begin() as s:
+                if not self._claimed:  # a backup written to becomes someone's history
+                    _claim(s)
+                    self._claimed = True
                 yield s
         except OperationalError as exc:
             raise WriteFailed(describe_failure(exc)) from None
@@ -420,6 +424,16 @@ class Store:
         with self.write() as s:
             for guid, content, mtime in records:
                 s.merge(AnkiNote(guid=guid, content=content, mtime=mtime))
+
+
+def _claim(s: Session) -> None:
+    """Clear the mark of a copy quizzer made (quizzer.backup.BACKUP_ID): once anything is
+    written to it, it is a learner's history, which `quizzer backup` never replaces."""
+    from quizzer.backup import BACKUP_ID
+
+    con = s.connection()
+    if con.exec_driver_sql("PRAGMA application_id").scalar() == BACKUP_ID:
+        con.exec_driver_sql("PRAGMA application_id = 0")
 
 
 def _apply(st: CardState, new: dict[str, Any]) -> None:

@@ -297,3 +297,43 @@ def test_backup_refuses_the_database_itself(runner, db_path: Path):
     runner.invoke(cli, ["--db", str(db_path), "stats"])
     result = runner.invoke(cli, ["--db", str(db_path), "backup", str(db_path)])
     assert result.exit_code == 1 and "the database itself" in result.output
+
+
+def test_a_backup_never_replaces_anyones_history(reviewed: Store, db_path: Path):
+    """backup OUT replaces an untouched quizzer backup (a nightly copy), never a database a
+    learner answers in, one with a -wal file beside it, or another program's. Real
+    processes, as a learner runs them one after another."""
+    import subprocess
+
+    from tests.test_terminal_session import quizzer_command
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*quizzer_command(), *args], input=stdin, capture_output=True,
+                              text=True, timeout=120)  # fmt: skip
+
+    out = db_path.with_name("nightly.sqlite3")
+    assert run("--db", str(db_path), "backup", str(out)).returncode == 0
+    assert run("--db", str(out), "stats").returncode == 0  # looked at: still a backup
+    assert run("--db", str(db_path), "backup", str(out)).returncode == 0
+    quiz = run("--db", str(out), "quiz", "-n", "1", stdin="s\n")
+    assert "Session over: 1 answered" in quiz.stdout
+    before = out.read_bytes()  # answered in: now someone's history
+    result = run("--db", str(db_path), "backup", str(out))
+    assert result.returncode == 1 and "not a quizzer backup" in result.stderr
+    assert out.read_bytes() == before
+    other = db_path.with_name("other.sqlite3")
+    with sqlite3.connect(other) as con:
+        con.execute("CREATE TABLE notes (body TEXT)")
+    result = run("--db", str(db_path), "backup", str(other))
+    assert result.returncode == 1 and "not a quizzer backup" in result.stderr
+    fresh = db_path.with_name("fresh.sqlite3")
+    assert run("--db", str(db_path), "backup", str(fresh)).returncode == 0
+    Path(f"{fresh}-wal").write_bytes(b"")
+    result = run("--db", str(db_path), "backup", str(fresh))
+    assert result.returncode == 1 and "is in use" in result.stderr
+    result = run("--db", str(db_path), "backup", "-")
+    assert result.returncode == 1 and "binary file" in result.stderr
+    missing = db_path.with_name("none.db")
+    result = run("--db", str(missing), "backup", str(db_path.with_name("x.sqlite3")))
+    assert result.returncode == 1 and "holds no database yet" in result.stderr
+    assert not missing.exists()

@@ -513,6 +513,7 @@ def test_an_output_never_replaces_the_learners_database(runner, tmp_path: Path, 
 def test_a_backup_may_replace_an_older_backup_but_not_the_database(runner, tmp_path: Path):
     db = tmp_path / "quizzer.sqlite3"
     out = tmp_path / "nightly.sqlite3"
+    assert runner.invoke(cli, ["--db", str(db), "stats"]).exit_code == 0
     for _ in range(2):
         result = runner.invoke(cli, ["--db", str(db), "backup", str(out)])
         assert result.exit_code == 0, result.output
