@@ -189,6 +189,13 @@ def _resolve(out: str | os.PathLike[str], fmt: Format) -> Target:
             raise ExportError(f"cannot write {name}: it is a loop of symbolic links") from None
         raise ExportError(f"cannot write {name}: {_why(exc)}") from None
     target = Target(name, Path(os.path.realpath(name)), link)
+    for suffix in SQLITE_SIDECARS:  # a file there is SQLite's: it would take it, or lose it
+        base = str(target.path).removesuffix(suffix)
+        if str(target.path).endswith(suffix) and os.path.exists(base):
+            raise ExportError(
+                f"{target.shown} is a name the SQLite database {base} uses for its own "
+                f"files; nothing was written: give a file name such as {fmt.example}"
+            )
     if st is None:
         parent = target.path.parent
         if name.endswith(os.sep) or not parent.is_dir():
@@ -196,13 +203,6 @@ def _resolve(out: str | os.PathLike[str], fmt: Format) -> Target:
             raise ExportError(f"cannot write {target.shown}: directory {missing} does not exist")
         return target
     if stat.S_ISREG(st.st_mode):
-        for suffix in SQLITE_SIDECARS:  # replacing a live -wal file would lose answers
-            base = str(target.path).removesuffix(suffix)
-            if str(target.path).endswith(suffix) and os.path.exists(base):
-                raise ExportError(
-                    f"{target.shown} belongs to the SQLite database {base}; it was left as "
-                    f"it is: give a file name such as {fmt.example}"
-                )
         if not fmt.database and st.st_size >= 100 and _is_sqlite(target.path):
             raise ExportError(
                 f"{target.shown} is an SQLite database (perhaps your quizzer history); "
