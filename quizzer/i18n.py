@@ -111,14 +111,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "later": {"en": " Next review due: {when}.", "zh": " 下次复习时间：{when}。"},
     "concept_group": {"en": "concept {deck}", "zh": "概念卡 {deck}"},
     "not_saved": {
-        "en": "Your last answer was NOT saved: {reason}. The {saved} answers before it are "
-        "saved. The session ends here.",
-        "zh": "刚才的答案没有保存：{reason}。之前的 {saved} 个答案都已保存。本次练习到此结束。",
+        "en": "Your last answer was NOT saved: {reason}. Answers saved in this session: "
+        "{saved}. The session ends here.",
+        "zh": "刚才的答案没有保存：{reason}。本次已保存的答案：{saved} 个。本次练习到此结束。",
+    },
+    "rating_not_saved": {
+        "en": "Your change of rating was NOT saved: {reason}. Your answer is saved, rated "
+        "Good. Answers saved in this session: {saved}. The session ends here.",
+        "zh": "评分的更改没有保存：{reason}。你的答案已保存，评为「良好」。本次已保存的答案："
+        "{saved} 个。本次练习到此结束。",
     },
     "not_read": {
-        "en": "The database could not be read: {reason}. Your {saved} answers are saved. "
-        "The session ends here.",
-        "zh": "无法读取数据库：{reason}。你的 {saved} 个答案都已保存。本次练习到此结束。",
+        "en": "The database could not be read: {reason}. Answers saved in this session: "
+        "{saved}. The session ends here.",
+        "zh": "无法读取数据库：{reason}。本次已保存的答案：{saved} 个。本次练习到此结束。",
     },
     "not_rerated": {
         "en": "Rating not changed: this card was reviewed again in another session since.",

@@ -72,7 +72,12 @@ class Quit(Exception):
 
 
 class NotSaved(Exception):
-    """An answer could not be committed; the session must end (the reason is the message)."""
+    """An answer could not be committed; the session must end. The reason is the message;
+    `what` is the i18n key of the line that says what was not saved."""
+
+    def __init__(self, reason: str, what: str = "not_saved") -> None:
+        super().__init__(reason)
+        self.what = what
 
 
 @dataclass
@@ -138,7 +143,7 @@ class Session:
             self.io.say("")
         except NotSaved as exc:
             self.io.say("")
-            self.io.say(t("not_saved", self.lang, reason=exc, saved=self.saved), "red")
+            self.io.say(t(exc.what, self.lang, reason=exc, saved=self.saved), "red")
         except Exception as exc:  # the database failed while choosing the next card
             from sqlalchemy.exc import SQLAlchemyError
 
@@ -263,7 +268,7 @@ class Session:
             try:
                 changed = self.store.change_rating(review_id, rating, self.scheduler)
             except DatabaseError as exc:
-                raise NotSaved(str(exc)) from None
+                raise NotSaved(str(exc), "rating_not_saved") from None
             if not changed:
                 self.io.say(t("not_rerated", self.lang), "yellow")
                 return

@@ -2,8 +2,8 @@
 
 A session runs in a real pseudo-terminal on a database that lives on a small tmpfs. While
 it waits at its prompt, the test fills the file system; the next answer cannot be saved.
-The session must then say so in ONE line ("Your last answer was NOT saved: ... The N
-answers before it are saved. The session ends here."), print its usual summary, and end
+The session must then say so in ONE line ("Your last answer was NOT saved: ... Answers
+saved in this session: N. The session ends here."), print its usual summary, and end
 without a traceback or an internal error. Once space is freed, the database opens,
 `quizzer check` passes, and it holds exactly the N answers the session said were saved.
 
@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pexpect
@@ -41,8 +42,8 @@ PROMPT = r"answer> |\(Enter shows the answer; s skip, q quit\) "
 THINK = 4.0
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 NOT_SAVED = re.compile(
-    r"^Your last answer was NOT saved: (?P<why>[^\n]+)\. The (?P<n>\d+) answers before it "
-    r"are saved\. The session ends here\.$",
+    r"^Your last answer was NOT saved: (?P<why>[^\n]+)\. Answers saved in this session: "
+    r"(?P<n>\d+)\. The session ends here\.$",
     re.M,
 )
 
@@ -290,3 +291,42 @@ def test_tmpfs_can_be_filled_and_freed():
         assert exc.value.errno == errno.ENOSPC
         filler.unlink()
         (mnt / "one-more").write_bytes(b"x" * 4096)
+
+
+def test_a_change_of_rating_that_cannot_be_saved_says_just_that(tmp_path: Path):
+    """The disk fails while the learner is at the rating prompt of a right answer: that
+    answer is saved (Good); only the change to Hard is not, and the line says exactly that."""
+    from quizzer.answers import typed_form
+    from quizzer.db import connect
+    from quizzer.prefetch import installed_torch_version
+    from quizzer.store import Store
+    from quizzer.verify import draw
+
+    db = tmp_path / "learner.sqlite3"
+    store = Store(connect(str(db)))
+    store.sync_catalog()
+    first = store.next_card(datetime.now(UTC), new_left=1)
+    q = draw(first.family, 5, first.difficulty)
+    store.add_variants([q], installed_torch_version())
+    store.engine.dispose()
+    s = Session(db, tmp_path, "review", "--limit", "3", limit_files=True)
+    try:
+        assert s.prompt() == "answer> "
+        s.answer(typed_form(q))
+        s.child.expect("Enter keeps it; h Hard, e Easy: ")
+        size = max(Path(f"{db}-wal").stat().st_size, 1)
+        resource.prlimit(s.child.pid, resource.RLIMIT_FSIZE, (size, size))
+        s.answer("h")
+        status = s.end()
+    finally:
+        s.child.close(force=True)
+    screen = s.screen
+    assert "Traceback" not in screen and "Error:" not in screen, screen
+    line = ("Your change of rating was NOT saved: a disk I/O error. Your answer is saved, "
+            "rated Good. Answers saved in this session: 1. The session ends here.")  # fmt: skip
+    assert screen.count(line) == 1, screen
+    assert "Session over: 1 answered" in screen and "Your last answer was NOT" not in screen
+    assert status in (0, 1)
+    check_passes(db)
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT correct, rating FROM reviews").fetchall() == [(1, 3)]
