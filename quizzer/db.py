@@ -64,6 +64,13 @@ class Inspection:
 def inspect(loc: Location) -> Inspection:
     """Check the file at loc.path without writing anything; DatabaseError if quizzer must
     not open it (not a file, not SQLite, damaged, another program's)."""
+    try:
+        return _inspect(loc)
+    except OSError as exc:  # a name too long, a loop of links, a vanished directory...
+        raise DatabaseError(f"cannot use {loc.path}: {exc.strerror or exc}") from None
+
+
+def _inspect(loc: Location) -> Inspection:
     path = loc.path
     if path.is_dir():
         raise DatabaseError(f"{path} is a directory, not a database file")

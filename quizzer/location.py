@@ -84,9 +84,15 @@ def locate(db: str | None) -> Location:
 
 
 def _absolute(path: str) -> Path:
-    p = Path(path).expanduser()
+    if path in ("-", "--") or path.endswith(("/", os.sep)):
+        raise DatabaseError(f"{path!r} is not a database file name; give one such as "
+                            f"~/quizzer.sqlite3")  # fmt: skip
+    try:
+        p = Path(path).expanduser()
+    except RuntimeError:  # ~user of a user that does not exist
+        raise DatabaseError(f"{path}: no such user's home directory") from None
     if str(p) in (":memory:", ""):
-        raise DatabaseError(f"{path}: an in-memory database would lose every answer")
+        raise DatabaseError(f"{path} is an in-memory database, which would lose every answer")
     return Path(os.path.abspath(p))
 
 
@@ -101,7 +107,7 @@ def _sqlalchemy_url(url: str, scheme: str) -> Location:
     if host:
         raise DatabaseError(f"{url}: an SQLite URL has no host; write sqlite:////{host}/...")
     if not slash or not database or database == ":memory:":
-        raise DatabaseError(f"{url}: an in-memory database would lose every answer")
+        raise DatabaseError(f"{url} is an in-memory database, which would lose every answer")
     params = dict(parse_qsl(query, keep_blank_values=True))
     uri = params.pop("uri", "").lower() in ("true", "1", "yes")
     if uri or database.startswith("file:"):
@@ -129,7 +135,7 @@ def _file_uri(uri: str, given: str) -> Location:
     params = dict(parse_qsl(query, keep_blank_values=True))
     mode = params.pop("mode", None)
     if mode == "memory" or path in ("", ":memory:"):
-        raise DatabaseError(f"{given}: an in-memory database would lose every answer")
+        raise DatabaseError(f"{given} is an in-memory database, which would lose every answer")
     read_only = _mode(mode, given)
     _no_more(params, given)
     if "\x00" in path:

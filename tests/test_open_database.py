@@ -453,7 +453,7 @@ def test_in_memory_databases_are_refused(runner, places: Places, tmp_path: Path,
         out.mkdir(parents=True)
         result = runner.invoke(cli, ["--db", db, *command(name, out)], input="q\n")
         message = one_error_line(result)
-        assert message == f"{db}: an in-memory database would lose every answer", message
+        assert message == f"{db} is an in-memory database, which would lose every answer", message
         assert places.everything() == {"cwd": {}, "home": {}, "abs": {}}
         assert snapshot(out) == {}
         # and the same through $QUIZZER_DB
@@ -515,6 +515,13 @@ BAD_NAMES = {  # --db value: the message (with {d} the directory of absolute pat
         "mysql+pymysql: databases are not supported; quizzer keeps your history in an "
         "SQLite file: give its path or an sqlite:/// URL"
     ),
+    "-": "'-' is not a database file name; give one such as ~/quizzer.sqlite3",
+    "--": "'--' is not a database file name; give one such as ~/quizzer.sqlite3",
+    "new.sqlite3/": (
+        "'new.sqlite3/' is not a database file name; give one such as ~/quizzer.sqlite3"
+    ),
+    "~no-such-user-q/x.db": "~no-such-user-q/x.db: no such user's home directory",
+    "{d}/" + "a" * 300 + ".db": "cannot use {d}/" + "a" * 300 + ".db: File name too long",
 }
 
 
