@@ -144,14 +144,19 @@ def _replay(
         yield current, n, card, retention is not None
 
 
+MISSING = "no state row"  # the field a card without its card_states row differs in
+
+
 def _stored(con: sqlite3.Connection, cards: Cards) -> dict[int, tuple[str, tuple[Any, ...]]]:
-    where, args = cards.where("s.card_id")
+    """Every card of `cards` with its stored state; a card whose card_states row is gone
+    (damage, a hand edit) has None for its state."""
+    where, args = cards.where("c.id")
     return {
-        cid: (uid, (state, step, stab, diff, _time(last), _time(due)))
-        for cid, uid, state, step, stab, diff, last, due in con.execute(
-            "SELECT s.card_id, c.uid, s.state, s.step, s.stability, s.difficulty, "
-            f"s.last_review, s.due FROM card_states s JOIN cards c ON c.id = s.card_id "
-            f"WHERE {where}",
+        cid: (uid, (state, step, stab, diff, _time(last), _time(due)) if has else None)
+        for cid, uid, has, state, step, stab, diff, last, due in con.execute(
+            "SELECT c.id, c.uid, s.card_id IS NOT NULL, s.state, s.step, s.stability, "
+            f"s.difficulty, s.last_review, s.due FROM cards c LEFT JOIN card_states s "
+            f"ON s.card_id = c.id WHERE {where}",
             args,
         )
     }
@@ -173,6 +178,10 @@ def replay_differences(
             continue  # a review of a card that is gone: foreign_key_check reports it
         uid, have = stored[card_id]
         want = schedule.fsrs_state(card)
+        if have is None:
+            report.differences.append(Difference(card_id, uid, n, {MISSING: ("", "made")}))
+            fixes[card_id] = want | {MISSING: True}
+            continue
         wanted = tuple(want[f] for f in FIELDS)
         names = FIELDS if due_comparable else MEMORY
         diff = {
@@ -188,7 +197,13 @@ def replay_differences(
                 want["due"] = have[5]  # keep a due date that cannot be replayed
             fixes[card_id] = want
     for card_id, (uid, have) in stored.items():
-        if card_id in reviewed or have[0] == schedule.NEW and have[1:5] == (None,) * 4:
+        if card_id in reviewed:
+            continue
+        if have is None:  # never reviewed, and its row gone: a new card again
+            report.differences.append(Difference(card_id, uid, 0, {MISSING: ("", "made")}))
+            fixes[card_id] = {"state": schedule.NEW, "due": datetime.now(UTC), MISSING: True}
+            continue
+        if have[0] == schedule.NEW and have[1:5] == (None,) * 4:
             continue
         new = {"state": schedule.NEW, "step": None, "stability": None, "difficulty": None,
                "last_review": None, "due": have[5]}  # fmt: skip
@@ -286,7 +301,7 @@ def check(store: Any, repair: bool = False, workers: int | None = None) -> Repor
 def _repair(store: Any, retention: float, differing: set[int], seen: int) -> int:
     """Rebuild, under the write lock, the cards that differed, and any card answered since
     the check read it (its new reviews are replayed too); return how many were rebuilt."""
-    from sqlalchemy import update
+    from sqlalchemy import insert, update
 
     from quizzer.models import CardState
 
@@ -297,5 +312,8 @@ def _repair(store: Any, retention: float, differing: set[int], seen: int) -> int
         cards = Cards(ids=tuple(sorted(ids))) if len(ids) <= MAX_IDS else Cards()
         fixes = replay_differences(con, cards, retention, Report())
         for card_id, values in fixes.items():
-            s.execute(update(CardState).where(CardState.card_id == card_id).values(**values))
+            if values.pop(MISSING, False):
+                s.execute(insert(CardState).values(card_id=card_id, **values))
+            else:
+                s.execute(update(CardState).where(CardState.card_id == card_id).values(**values))
     return len(fixes)

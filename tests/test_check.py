@@ -337,3 +337,26 @@ def test_a_backup_never_replaces_anyones_history(reviewed: Store, db_path: Path)
     result = run("--db", str(missing), "backup", str(db_path.with_name("x.sqlite3")))
     assert result.returncode == 1 and "holds no database yet" in result.stderr
     assert not missing.exists()
+
+
+@pytest.mark.parametrize("family", ["z-score", "affine"])  # reviewed, and never reviewed
+def test_a_card_whose_state_row_is_gone_is_found_and_made_again(
+    reviewed: Store, db_path: Path, family: str
+):
+    card_id = reviewed.skill_card(family, 1).id
+    right = reviewed.card_state(card_id)
+    con = sqlite3.connect(db_path)
+    con.execute("DELETE FROM card_states WHERE card_id = ?", (card_id,))
+    con.commit()
+    con.close()
+    report = check(reviewed)
+    assert [(d.card_id, list(d.fields)) for d in report.differences] == [
+        (card_id, ["no state row"])
+    ]
+    assert check(reviewed, repair=True).repaired == 1
+    made = reviewed.card_state(card_id)
+    if family == "z-score":
+        assert made == right
+    else:
+        assert made["state"] == 0 and made["stability"] is None
+    assert check(reviewed).ok
