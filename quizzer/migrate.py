@@ -100,17 +100,24 @@ def upgrade(engine: Engine, loc: Location, notify: Callable[[str], None] | None 
     deadline = time.monotonic() + WAIT_FOR_OTHERS
     waiting = False
     while True:
+        backups: list[Path] = []  # the copy this attempt made, if it made one
         try:
             started = time.monotonic()
             with writer(engine).begin() as con:
-                old = _upgrade_locked(con, loc, say)
+                old = _upgrade_locked(con, loc, say, backups)
             if old is not None:  # said only once it is committed
                 took = time.monotonic() - started
                 say(f"Database upgraded to schema {HEAD} in {took:.1f} s; your history is intact.")
             return
+        except KeyboardInterrupt:
+            _drop(backups)
+            raise DatabaseError(
+                f"interrupted: {loc.path} was left as it was; it is upgraded at its next use"
+            ) from None
         except SQLAlchemyError as exc:
             from quizzer.store import describe_failure
 
+            _drop(backups)  # the database is unchanged: its copy would only take the room
             locked = "database is locked" in str(exc)
             if locked and time.monotonic() < deadline:  # another quizzer is upgrading it
                 if not waiting:
@@ -121,9 +128,19 @@ def upgrade(engine: Engine, loc: Location, notify: Callable[[str], None] | None 
                 f"could not create or upgrade {loc.path}: {describe_failure(exc)}; "
                 "the database was left as it was"
             ) from None
+        except Exception:
+            _drop(backups)
+            raise
 
 
-def _upgrade_locked(con: Connection, loc: Location, say: Callable[[str], None]) -> str | None:
+def _drop(backups: list[Path]) -> None:
+    for path in backups:
+        path.unlink(missing_ok=True)
+
+
+def _upgrade_locked(
+    con: Connection, loc: Location, say: Callable[[str], None], backups: list[Path]
+) -> str | None:
     """Create or upgrade inside the caller's write transaction; the revision it upgraded
     from (None if it created the schema, or found it current)."""
     from alembic import command
@@ -155,6 +172,7 @@ def _upgrade_locked(con: Connection, loc: Location, say: Callable[[str], None]) 
         from quizzer.backup import backup_beside
 
         target = backup_beside(loc.path, rev)
+        backups.append(target)
         say(f"Backed up your database ({reviews:,} reviews, schema {rev}) to {target}")
     if rev is not None:
         say(f"Upgrading database (schema {rev} → {HEAD})…")

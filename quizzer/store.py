@@ -50,7 +50,7 @@ _VALID: dict[str, Callable[[Any], bool]] = {
 _FAILURES = (  # what SQLite says -> what the learner reads
     ("database or disk is full", "the disk is full"),
     ("disk i/o error", "a disk I/O error"),
-    ("database is locked", "another quizzer held the database too long"),
+    ("database is locked", "another program (or quizzer) kept the database locked for 30 s"),
     ("readonly database", "the database is read-only"),
     ("unable to open database file", "the database file can no longer be opened"),
     ("malformed", "the database is damaged (run quizzer check)"),

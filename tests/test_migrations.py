@@ -155,6 +155,7 @@ def test_a_failed_upgrade_leaves_the_old_schema_exactly(tmp_path: Path):
         connect(str(path))
     assert "the database was left as it was" in str(info.value) and "\n" not in str(info.value)
     assert schema(path) == before
+    assert not list(tmp_path.glob("*backup*"))  # its copy would only take the room
     con = sqlite3.connect(path)
     assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
     assert con.execute("SELECT COUNT(*) FROM reviews WHERE question = 'null'").fetchone() == (50,)
@@ -239,3 +240,30 @@ def test_an_interrupted_backups_temporary_files_are_cleared_by_the_next(tmp_path
     connect(str(path))
     assert not any(f.exists() for f in stale) and unrelated.exists()
     assert len(list(tmp_path.glob("learner.backup-0002-*.sqlite3"))) == 1
+
+
+def test_ctrl_c_during_an_upgrade_says_the_database_is_unchanged(tmp_path: Path):
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "learner.sqlite3"
+    old_database(path, "0002", reviews=200_000)
+    before = schema(path)
+    with subprocess.Popen(
+        [sys.executable, "-m", "quizzer", "--db", str(path), "stats", "--json"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    ) as proc:  # fmt: skip
+        assert proc.stderr is not None
+        for line in proc.stderr:  # interrupt it in the middle of the upgrade
+            if line.startswith("Upgrading database"):
+                proc.send_signal(signal.SIGINT)
+                break
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=120) == 1
+    last = rest.strip().splitlines()[-1]
+    assert last == f"Error: interrupted: {path} was left as it was; it is upgraded at its next use"
+    assert "Traceback" not in rest and "Aborted" not in rest
+    assert schema(path) == before and not list(tmp_path.glob("*backup*"))
+    connect(str(path))  # and its next use upgrades it
+    assert schema(path) != before

@@ -22,8 +22,8 @@ def _step_reporter():
     def report(*, ctx, step, heads, run_args) -> None:
         now = time.monotonic()
         script = step.up_revision if step.is_upgrade else step.down_revision
-        doc = (getattr(script, "doc", "") or "").strip().splitlines()
-        on_step(getattr(script, "revision", "?"), doc[0] if doc else "", now - last[0])
+        doc = (getattr(script, "doc", "") or "").strip().split("\n\n")[0]  # its first paragraph
+        on_step(getattr(script, "revision", "?"), " ".join(doc.split()), now - last[0])
         last[0] = now
 
     return report
