@@ -98,7 +98,9 @@ def upgrade(engine: Engine, loc: Location, notify: Callable[[str], None] | None 
 
     say = notify or (lambda _msg: None)
     deadline = time.monotonic() + WAIT_FOR_OTHERS
-    waiting = False
+    waiting = _locked(loc.path)
+    if waiting:  # say so now, not after a write's whole wait
+        say("Waiting for another quizzer to finish upgrading the database…")
     while True:
         backups: list[Path] = []  # the copy this attempt made, if it made one
         try:
@@ -131,6 +133,22 @@ def upgrade(engine: Engine, loc: Location, notify: Callable[[str], None] | None 
         except Exception:
             _drop(backups)
             raise
+
+
+def _locked(path: Path) -> bool:
+    """True if another connection holds the database's write lock right now."""
+    import sqlite3
+    from contextlib import closing
+    from urllib.parse import quote
+
+    try:
+        uri = f"file:{quote(str(path))}?mode=rw"
+        with closing(sqlite3.connect(uri, uri=True, timeout=0.2, isolation_level=None)) as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        return "locked" in str(exc)
+    return False
 
 
 def _drop(backups: list[Path]) -> None:

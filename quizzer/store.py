@@ -209,7 +209,8 @@ class Store:
     def next_card(self, now: datetime, new_left: int) -> Card | None:
         """Due cards first (oldest due first), then new cards while the daily limit lasts,
         then learning cards due within LEARN_AHEAD."""
-        base = select(Card).join(CardState).where(Card.active.is_(True))
+        shipped = [e.uid for e in catalog()]  # a row this quizzer cannot show is never chosen
+        base = select(Card).join(CardState).where(Card.active.is_(True), Card.uid.in_(shipped))
         queries = [
             base.where(CardState.state != schedule.NEW, CardState.due <= now).order_by(
                 CardState.due

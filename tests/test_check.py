@@ -360,3 +360,21 @@ def test_a_card_whose_state_row_is_gone_is_found_and_made_again(
     else:
         assert made["state"] == 0 and made["stability"] is None
     assert check(reviewed).ok
+
+
+def test_a_card_row_this_quizzer_does_not_ship_is_never_shown(runner, store: Store, db_path):
+    """A hand-edited (or newer quizzer's) active card of an unknown family, due first."""
+    con = sqlite3.connect(db_path)
+    con.execute(
+        "INSERT INTO cards (uid, kind, family, difficulty, active, created_at) VALUES "
+        "('skill:no-such-family:1', 'skill', 'no-such-family', 1, 1, '2026-01-01')"
+    )
+    cid = con.execute("SELECT id FROM cards WHERE family = 'no-such-family'").fetchone()[0]
+    con.execute("INSERT INTO card_states (card_id, state, due, stability, difficulty, step, "
+                "last_review) VALUES (?, 2, '2020-01-01 00:00:00.000000', 3, 5, NULL, "
+                "'2019-12-28 00:00:00.000000')", (cid,))  # fmt: skip
+    con.commit()
+    con.close()
+    result = runner.invoke(cli, ["--db", str(db_path), "review", "--limit", "1"], input="s\n")
+    assert result.exit_code == 0, result.output
+    assert "no-such-family" not in result.output and "Session over: 1 answered" in result.output
