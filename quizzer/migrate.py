@@ -90,7 +90,8 @@ class Progress:
 def upgrade(engine: Engine, loc: Location, notify: Callable[[str], None] | None = None) -> None:
     """Create or upgrade the database to HEAD in one transaction (see the module doc).
     Raises DatabaseError, one line, if it cannot be done; the database is then unchanged."""
-    if current_revision(engine) == HEAD:
+    found = current_revision(engine)
+    if found == HEAD:
         return
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -98,8 +99,10 @@ def upgrade(engine: Engine, loc: Location, notify: Callable[[str], None] | None 
 
     say = notify or (lambda _msg: None)
     deadline = time.monotonic() + WAIT_FOR_OTHERS
-    waiting = _locked(loc.path)
-    if waiting:  # say so now, not after a write's whole wait
+    # an older database held for over a second by another quizzer is being upgraded: say so
+    # now, not after a write's whole wait (a new one is made in a moment: nothing to say)
+    waiting = found is not None and _locked(loc.path)
+    if waiting:
         say("Waiting for another quizzer to finish upgrading the database…")
     while True:
         backups: list[Path] = []  # the copy this attempt made, if it made one
@@ -136,14 +139,14 @@ def upgrade(engine: Engine, loc: Location, notify: Callable[[str], None] | None 
 
 
 def _locked(path: Path) -> bool:
-    """True if another connection holds the database's write lock right now."""
+    """True if another connection has held the database's write lock for a second."""
     import sqlite3
     from contextlib import closing
     from urllib.parse import quote
 
     try:
         uri = f"file:{quote(str(path))}?mode=rw"
-        with closing(sqlite3.connect(uri, uri=True, timeout=0.2, isolation_level=None)) as con:
+        with closing(sqlite3.connect(uri, uri=True, timeout=1.0, isolation_level=None)) as con:
             con.execute("BEGIN IMMEDIATE")
             con.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:
