@@ -81,7 +81,13 @@ UNDEFINED_HINT = {"en": ", or 'error' if it is undefined", "zh": "；若无定�
 class Grade:
     correct: bool
     value: Any  # the parsed answer (None = "undefined")
-    misconception: Misconception | None = None
+    # every known mistake that gives this (wrong) answer, in the question's order: when two
+    # mistakes coincide on a question, the learner may have made either
+    misconceptions: tuple[Misconception, ...] = ()
+
+    @property
+    def mistake_ids(self) -> tuple[str, ...]:
+        return tuple(m.id for m in self.misconceptions)
 
 
 def hint(q: Question, lang: str = "en") -> str:
@@ -193,10 +199,10 @@ def grade(q: Question, text: str) -> Grade:
     value = parse(q, text)
     if same_value(value, q.expected, q.tolerance, q.kind):
         return Grade(True, value)
-    for m in q.misconceptions:
-        if same_value(value, m.value, q.tolerance, q.kind):
-            return Grade(False, value, m)
-    return Grade(False, value)
+    matching = tuple(
+        m for m in q.misconceptions if same_value(value, m.value, q.tolerance, q.kind)
+    )
+    return Grade(False, value, matching)
 
 
 # ---------------------------------------------------------------- comparison

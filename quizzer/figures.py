@@ -22,7 +22,9 @@ FIGURES = {
     f"last 30 days (at least {WEAKEST_MIN_ANSWERS} answers), ties broken by lower recall; "
     "recall = FSRS probability of remembering the skill now",
     "misconceptions": "the named mistakes that explain most wrong answers in the last 30 "
-    "days, with their share of all wrong answers",
+    "days, with their share of all wrong answers; when several known mistakes give the "
+    "same wrong answer, that answer counts once for each of them (so the shares may add "
+    "up to more than 100%)",
     "timezone": "the learner's time zone ($TZ, else the system's): every day and week above "
     "is a local date there, from local midnight to local midnight (23 or 25 hours across "
     "a daylight-saving change); weeks start on Monday",

@@ -54,6 +54,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Likely mistake ({id}): {why}",
         "zh": "可能的错误（{id}）：{why}",
     },
+    "likely_mistakes": {
+        "en": "{n} known mistakes give exactly this answer; you made one of them:",
+        "zh": "有 {n} 种常见错误都会得到这个答案，你犯的是其中之一：",
+    },
+    "mistake_either": {"en": "  either ({id}): {why}", "zh": "  要么（{id}）：{why}"},
+    "mistake_or": {"en": "  or ({id}): {why}", "zh": "  要么（{id}）：{why}"},
     "worked_solution": {"en": "Worked solution:", "zh": "解题过程："},
     "torch_check": {"en": "Torch check ({how}):", "zh": "torch 验证（{how}）："},
     "prints": {"en": "# prints: ", "zh": "# 输出: "},

@@ -94,6 +94,8 @@ class Review(Base):
     typed_answer: Mapped[str | None] = mapped_column(Text)  # None: skipped or self-graded
     correct: Mapped[bool | None]
     skipped: Mapped[bool] = mapped_column(default=False)
+    # every known mistake that explains this wrong answer, ids separated by one space
+    # (join_mistakes / split_mistakes); NULL when none does
     misconception: Mapped[str | None] = mapped_column(String(64))
     rating: Mapped[int | None] = mapped_column(Integer)  # fsrs.Rating 1..4
     duration_ms: Mapped[int | None] = mapped_column(Integer)
@@ -159,3 +161,13 @@ class AnkiNote(Base):
     guid: Mapped[str] = mapped_column(String(64), primary_key=True)
     content: Mapped[str] = mapped_column(String(64))  # sha256 of note type, fields, tags
     mtime: Mapped[int] = mapped_column(Integer)  # seconds, as Anki stores note.mod
+
+
+def join_mistakes(ids: tuple[str, ...] | list[str]) -> str | None:
+    """The `reviews.misconception` text of these misconception ids (None for none)."""
+    return " ".join(ids) or None
+
+
+def split_mistakes(text: str | None) -> list[str]:
+    """The misconception ids of a `reviews.misconception` text (an older row holds one)."""
+    return [m for m in text.split(" ") if m] if text else []

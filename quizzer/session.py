@@ -226,10 +226,7 @@ class Session:
                 self.ask_rating(review_id)
         else:
             self.io.say(t("wrong", lang, answer=text_of["answer"]), "red")
-            if grade.misconception is not None:
-                mid = grade.misconception.id
-                why = generators.explanation(q.generator, mid, lang)
-                self.io.say(t("likely_mistake", lang, id=mid, why=why), "yellow")
+            self.name_mistakes(q, grade.mistake_ids)
             self.show_solution(q, text_of["solution"])
 
     def _record_skill(
@@ -250,10 +247,23 @@ class Session:
             typed=text,
             correct=correct,
             skipped=skipped,
-            misconception=grade.misconception.id if grade and grade.misconception else None,
+            misconceptions=grade.mistake_ids if grade else (),
             rating=(Rating.GOOD if correct else Rating.AGAIN) if self.mode == "review" else None,
             duration_ms=int((time.monotonic() - started) * 1000),
         )
+
+    def name_mistakes(self, q: Question, ids: tuple[str, ...]) -> None:
+        """Each known mistake that gives the learner's answer: one, or "either … or …"."""
+        lang = self.lang
+        if len(ids) == 1:
+            why = generators.explanation(q.generator, ids[0], lang)
+            self.io.say(t("likely_mistake", lang, id=ids[0], why=why), "yellow")
+        elif ids:
+            self.io.say(t("likely_mistakes", lang, n=len(ids)), "yellow")
+            for i, mid in enumerate(ids):
+                why = generators.explanation(q.generator, mid, lang)
+                key = "mistake_either" if i == 0 else "mistake_or"
+                self.io.say(t(key, lang, id=mid, why=why), "yellow")
 
     def ask_rating(self, review_id: int) -> None:
         while True:

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from quizzer import days
 from quizzer.figures import WEAKEST_MIN_ANSWERS
-from quizzer.models import utcnow
+from quizzer.models import split_mistakes, utcnow
 from quizzer.store import Store
 
 STATE_NAMES = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
@@ -272,9 +272,14 @@ def weakest_skills(
 def _misconceptions(mis_rows: list[Any], wrong: int) -> list[dict[str, Any]]:
     from quizzer import generators
 
+    counts: dict[tuple[str, str], int] = {}
+    for family, ids, n in mis_rows:  # an answer two mistakes explain counts for each
+        for mid in split_mistakes(ids):
+            counts[family, mid] = counts.get((family, mid), 0) + n
     items = []
-    for family, mid, n in mis_rows:
-        why = generators.explanation(family, mid, "en") if family in generators.families() else ""
+    known = set(generators.families())
+    for (family, mid), n in counts.items():
+        why = generators.explanation(family, mid, "en") if family in known else ""
         items.append({"id": mid, "family": family, "count": n,
                       "share_of_wrong": _ratio(n, wrong), "explanation": why})  # fmt: skip
     items.sort(key=lambda m: (-m["count"], m["family"], m["id"]))

@@ -31,7 +31,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from quizzer import schedule
 from quizzer.db import is_read_only, writer
 from quizzer.errors import DatabaseReadOnly, WriteFailed
-from quizzer.models import AnkiNote, Card, CardState, Review, Setting, Variant, utcnow
+from quizzer.models import (
+    AnkiNote,
+    Card,
+    CardState,
+    Review,
+    Setting,
+    Variant,
+    join_mistakes,
+    utcnow,
+)
 from quizzer.notices import warn
 from quizzer.question import Question
 
@@ -271,14 +280,16 @@ class Store:
         duration_ms: int | None,
         scheduler: Any = None,
         skipped: bool = False,
-        misconception: str | None = None,
+        misconceptions: tuple[str, ...] = (),
         session_id: str | None = None,
         now: datetime | None = None,
     ) -> int:
         """Store one answer and, for a scheduled review (mode "review" with a rating), the
         card's next FSRS state, computed from the state read inside the same write
         transaction. Committed before it returns; returns the review's id. `now` defaults
-        to the moment the write lock is held. Raises WriteFailed / DatabaseReadOnly."""
+        to the moment the write lock is held. `misconceptions`: the ids of every known mistake
+        that gives this wrong answer (stored space-separated, see join_mistakes).
+        Raises WriteFailed / DatabaseReadOnly."""
         with self.write() as s:
             now = now or utcnow()
             st = s.get(CardState, card_id)
@@ -298,7 +309,7 @@ class Store:
                 typed_answer=typed,
                 correct=correct,
                 skipped=skipped,
-                misconception=misconception,
+                misconception=join_mistakes(misconceptions),
                 rating=int(rating) if rating is not None else None,
                 duration_ms=duration_ms,
                 state_before=before,

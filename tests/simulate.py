@@ -30,7 +30,8 @@ class Learner:
         self.store.record(
             card.id, mode, question=q, typed="x", correct=correct,
             rating=(Rating.GOOD if correct else Rating.AGAIN) if mode == "review" else None,
-            duration_ms=ms, scheduler=self.sched, misconception=mistake, now=when,
+            duration_ms=ms, scheduler=self.sched, now=when,
+            misconceptions=(mistake,) if isinstance(mistake, str) else tuple(mistake or ()),
         )  # fmt: skip
         self.log.append({"family": family, "level": level, "when": when, "correct": correct,
                          "mode": mode, "mistake": mistake, "ms": ms, "state": state})  # fmt: skip
@@ -44,7 +45,8 @@ def simulate(db: Path, now: datetime = NOW) -> Learner:
         if d % 7 == 3 or d in (40, 41):  # a rest day every week, and a two-day break
             continue
         day = now - timedelta(days=d, hours=2)
-        who.answer("conv-output", 1, d, day, correct=d % 2 == 0)
+        who.answer("conv-output", 1, d, day, correct=d % 2 == 0,
+                   mistake=("padding-once", "no-plus-one") if d % 4 == 1 else None)  # fmt: skip
         who.answer("z-score", 2, d, day + timedelta(minutes=5), correct=d % 3 != 0,
                    mistake="z-wrong-correction" if d % 3 == 0 else None)  # fmt: skip
         if d % 5 == 0:

@@ -397,7 +397,7 @@ WRONG: list[tuple[str, str, Any]] = [
 def test_wrong_but_readable_answer_is_graded_incorrect(name: str, text: str, value: Any):
     q = QUESTIONS[name]
     g = grade(q, text)
-    assert g.correct is False and g.misconception is None
+    assert g.correct is False and g.misconceptions == ()
     assert g.value == pytest.approx(value) if isinstance(value, float) else g.value == value
 
 
@@ -431,18 +431,28 @@ def test_number_tolerance(text: str, correct: bool):
 def test_misconception_is_reported():
     padding_once = Misconception("padding-once", 30)
     q = make_q("int", 28, misconceptions=(padding_once,))
-    assert grade(q, "30") == Grade(False, 30, padding_once)
-    assert grade(q, "30.0").misconception is padding_once
-    assert grade(q, "29") == Grade(False, 29, None)
-    assert grade(q, "28") == Grade(True, 28, None)
+    assert grade(q, "30") == Grade(False, 30, (padding_once,))
+    assert grade(q, "30.0").misconceptions == (padding_once,)
+    assert grade(q, "29") == Grade(False, 29, ())
+    assert grade(q, "28") == Grade(True, 28, ())
+
+
+def test_every_mistake_that_gives_the_answer_is_named():
+    """Two known mistakes that give the same wrong number are both named, in order."""
+    once, no_plus = Misconception("padding-once", 12), Misconception("no-plus-one", 12)
+    other = Misconception("floor-vs-ceil", 14)
+    q = make_q("int", 13, misconceptions=(once, no_plus, other))
+    assert grade(q, "12").misconceptions == (once, no_plus)
+    assert grade(q, "12").mistake_ids == ("padding-once", "no-plus-one")
+    assert grade(q, "14").mistake_ids == ("floor-vs-ceil",)
 
 
 def test_misconception_of_a_shape_and_of_undefined():
     inner = Misconception("inner", [1, 6, 30, 30])
     crash = Misconception("thinks-it-crashes", None)
     q = make_q("shape", SHAPE, misconceptions=(inner, crash), allow_undefined=True)
-    assert grade(q, "1x6x30x30").misconception is inner
-    assert grade(q, "error").misconception is crash
+    assert grade(q, "1x6x30x30").misconceptions == (inner,)
+    assert grade(q, "error").misconceptions == (crash,)
     assert grade(q, "(1, 6, 28, 28)").correct
 
 

@@ -37,7 +37,7 @@ def test_exact_values() -> None:
     assert "math.log(3)" in q.torch_check.code
     for text in ("0.75", "3/4", "0.7505"):
         assert grade(q, text).correct, text
-    assert grade(q, "0.8").misconception.id == "sigmoid-tanh-swapped"  # tanh(ln 3) = 4/5
+    assert grade(q, "0.8").mistake_ids == ("sigmoid-tanh-swapped",)  # tanh(ln 3) = 4/5
     assert _point("tanh", "ln 3").expected == pytest.approx(0.8)
     assert _point("sigmoid", "0").expected == 0.5
     assert _point("tanh", "0").answer == "0"
@@ -59,7 +59,7 @@ def test_derivatives() -> None:
             "derivative-factor-dropped": 0.25,
         }
     )
-    assert grade(q, "0.75").misconception.id == "derivative-as-value"
+    assert grade(q, "0.75").mistake_ids == ("derivative-as-value",)
     q = _point("tanh", "ln 2", "derivative")
     assert q.expected == pytest.approx(16 / 25) and q.answer == "0.64 (exactly 16/25)"
     q = _point("relu", "-1.7", "derivative")
@@ -70,12 +70,12 @@ def test_derivatives() -> None:
 def test_relu_and_leaky_relu() -> None:
     q = _point("relu", "-2")
     assert q.expected == 0 and q.torch_check is not None and q.torch_check.output == "0"
-    assert grade(q, "2").misconception.id == "relu-abs"
+    assert grade(q, "2").mistake_ids == ("relu-abs",)
     q = _point("leaky_relu", "-2", slope=0.1)
     assert q.expected == pytest.approx(-0.2) and q.answer == "-0.2"
     assert q.torch_check is not None and "F.leaky_relu(x, negative_slope=0.1)" in q.torch_check.code
-    assert grade(q, "0").misconception.id == "leaky-as-relu"
-    assert grade(q, "2").misconception.id == "relu-abs"
+    assert grade(q, "0").mistake_ids == ("leaky-as-relu",)
+    assert grade(q, "2").mistake_ids == ("relu-abs",)
     q = _point("leaky_relu", "-2", "derivative", 0.1)
     assert q.expected == pytest.approx(0.1) and q.torch_check.output == "-0.2 0.1"
 
@@ -95,11 +95,11 @@ def test_collapse() -> None:
     assert _misconceptions(q) == {"composed-wrong-order": [[2, 1], [4, 3]]}
     for text in ("[[3, 4], [1, 2]]", "3 4; 1 2"):
         assert grade(q, text).correct
-    assert grade(q, "[[2, 1], [4, 3]]").misconception.id == "composed-wrong-order"
+    assert grade(q, "[[2, 1], [4, 3]]").mistake_ids == ("composed-wrong-order",)
     q = _collapse("bias")
     assert q.kind == "vector" and q.expected == [3, 0]  # W2·b1 + b2 = [2, 1] + [1, -1]
     assert _misconceptions(q) == {"bias-sum": [2, 1], "bias-b2-only": [1, -1]}
-    assert grade(q, "2 1").misconception.id == "bias-sum"
+    assert grade(q, "2 1").mistake_ids == ("bias-sum",)
     p = {
         "weight1": [[3, 0], [-1, 2], [0, 2]],
         "bias1": [1, -2, 2],

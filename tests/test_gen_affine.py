@@ -50,9 +50,9 @@ def test_output_question_and_misconceptions() -> None:
     }
     for text in ("[18, 38]", "18 38", "18, 38", "(18, 38)"):
         assert grade(q, text).correct, text
-    assert grade(q, "17 39").misconception.id == "affine-no-bias"
-    assert grade(q, "[24, 33]").misconception.id == "affine-transposed"
-    assert grade(q, "16, 40").misconception.id == "affine-bias-subtracted"
+    assert grade(q, "17 39").mistake_ids == ("affine-no-bias",)
+    assert grade(q, "[24, 33]").mistake_ids == ("affine-transposed",)
+    assert grade(q, "16, 40").mistake_ids == ("affine-bias-subtracted",)
     assert "e.g. [1, 2]" in q.prompt  # the example form is never the answer
     q2 = _q("output", {"weight": A, "bias": [0, -1], "input": [1, 0]}, level=1)
     assert q2.expected == [1, 2] and "e.g. [4, -1]" in q2.prompt
@@ -67,11 +67,11 @@ def test_component_batch_and_shape() -> None:
     b = _q("batch", {"weight": A, "bias": [1, -1], "input": [[1, 0], [0, 1], [2, 1]]}, level=3)
     assert b.expected == [[2, 2], [3, 3], [5, 9]] and b.kind == "matrix"
     assert grade(b, "2 2; 3 3; 5 9").correct
-    assert grade(b, "[[1, 3], [2, 4], [4, 10]]").misconception.id == "affine-no-bias"
+    assert grade(b, "[[1, 3], [2, 4], [4, 10]]").mistake_ids == ("affine-no-bias",)
     s = _q("weight_shape", {"in_features": 784, "out_features": 128}, level=3)
     assert s.expected == [128, 784] and s.torch_check.output == "torch.Size([128, 784])"
     assert grade(s, "torch.Size([128, 784])").correct
-    assert grade(s, "(784, 128)").misconception.id == "linear-weight-shape-swapped"
+    assert grade(s, "(784, 128)").mistake_ids == ("linear-weight-shape-swapped",)
 
 
 def test_linear_or_affine() -> None:
@@ -79,10 +79,10 @@ def test_linear_or_affine() -> None:
     no = _q("linear", {"weight": A, "bias": [1, 0]})
     assert no.expected == "no" and "f(0) = [1.0, 0.0]" in no.torch_check.output
     assert grade(no, "no").correct and grade(no, "否").correct and grade(no, "affine").correct
-    assert grade(no, "yes").misconception.id == "affine-is-linear"
+    assert grade(no, "yes").mistake_ids == ("affine-is-linear",)
     yes = _q("linear", {"weight": A, "bias": [0, 0]}, level=3)
     assert yes.expected == "yes" and "f(u + v) == f(u) + f(v): True" in yes.torch_check.output
-    assert grade(yes, "是").correct and grade(yes, "no").misconception.id == "linear-denied"
+    assert grade(yes, "是").correct and grade(yes, "no").mistake_ids == ("linear-denied",)
     assert "nn.Linear(2, 2)" in yes.prompt
 
 

@@ -90,7 +90,7 @@ def test_hand_computed() -> None:
 def test_limit_and_zeros() -> None:
     q = _q("0.1", "-0.1", 6, 45, "1.5", "magnitude")  # a = 0: the limit, H = T
     assert q.expected == pytest.approx(1.5) and q.allow_undefined
-    assert _mis(q)["sinc-limit"] is None and grade(q, "undefined").misconception.id == "sinc-limit"
+    assert _mis(q)["sinc-limit"] is None and grade(q, "undefined").mistake_ids == ("sinc-limit",)
     assert "limit" in q.solution
     q = _q("0.25", "0", 8, 60, "1", "magnitude")  # a = 1: a zero of H
     assert q.expected == pytest.approx(0, abs=1e-12) and not q.allow_undefined
@@ -132,9 +132,9 @@ def test_grading() -> None:
     for text in ("2/pi", "0.6366", "0.637", "2/3.14159"):
         assert grade(q, text).correct, text
     assert not grade(q, "0.64").correct
-    assert grade(q, "0.9589").misconception.id == "sinc-no-pi"  # sin(1/2)/(1/2)
+    assert grade(q, "0.9589").mistake_ids == ("sinc-no-pi",)  # sin(1/2)/(1/2)
     big = _q("0.75", "0", 2, 0, "1", "magnitude")
-    assert grade(big, "-2/(3*pi)").misconception.id == "magnitude-signed"
+    assert grade(big, "-2/(3*pi)").mistake_ids == ("magnitude-signed",)
 
 
 def test_solution_notes_torch_sinc_and_chinese() -> None:

@@ -146,7 +146,7 @@ def test_first_layer_with_a_shape(name: str, target: list[int], index: int) -> N
     assert grade(q, str(index)).correct
     g = grade(q, str(index + 1))
     assert not g.correct and g.misconception is not None
-    assert g.misconception.id == "counted-from-one"
+    assert g.mistake_ids == ("counted-from-one",)
 
 
 # ---------------------------------------------------------------- misconceptions
@@ -196,7 +196,7 @@ def test_random_stack_misconceptions_and_grading() -> None:
     for typed in ("(4, 8, 7, 7)", "4x8x7x7", "torch.Size([4, 8, 7, 7])", "[4, 8, 7, 7]"):
         assert grade(q, typed).correct, typed
     g = grade(q, "4, 3, 7, 7")
-    assert g.misconception is not None and g.misconception.id == "channels-not-updated"
+    assert g.misconception is not None and g.mistake_ids == ("channels-not-updated",)
     f = verify(_q(params, "in_features", 2))
     assert f.expected == 392
     got = {m.id: m.value for m in f.misconceptions}

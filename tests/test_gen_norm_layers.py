@@ -42,8 +42,8 @@ def test_batchnorm_by_hand() -> None:
     assert mis["bn-running-stats"] == pytest.approx(3 / math.sqrt(1 + EPS))  # eval mode
     assert "norm-eps-forgotten" not in mis  # eps = 1e-5 is far below the tolerance
     assert grade(q, "-0.34").correct and grade(q, "-1/sqrt(26/3)").correct
-    assert grade(q, "-1/sqrt(13)").misconception.id == "norm-unbiased-var"
-    assert grade(q, "3").misconception.id == "bn-running-stats"
+    assert grade(q, "-1/sqrt(13)").mistake_ids == ("norm-unbiased-var",)
+    assert grade(q, "3").mistake_ids == ("bn-running-stats",)
     assert "x[:, 0] = [1, 3, 8] (n = 3)" in q.solution and "26/3" in q.solution
 
 
@@ -104,10 +104,10 @@ def test_batch_of_one() -> None:
     assert bn.expected is None and bn.answer == "error"
     assert bn.torch_check.output.startswith("ValueError: Expected more than 1 value per channel")
     assert grade(bn, "error").correct and grade(bn, "报错").correct
-    assert grade(bn, "0 0 0").misconception.id == "bn-single-sample"
+    assert grade(bn, "0 0 0").mistake_ids == ("bn-single-sample",)
     ln = _q("vector", {**LN3, "input": [[6, 0, 9]], "index": [0]})
     assert ln.expected == pytest.approx([v / math.sqrt(14 + EPS) for v in (1, -5, 4)])
-    assert grade(ln, "error").misconception.id == "norm-batch-of-one"
+    assert grade(ln, "error").mistake_ids == ("norm-batch-of-one",)
     x = [[[[7, 7], [0, 6]], [[5, 6], [4, 1]]]]  # BatchNorm2d still has H·W values per channel
     bn2 = _q(
         "value",

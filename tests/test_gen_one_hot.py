@@ -109,8 +109,8 @@ def test_grade_encode() -> None:
     # for the notes' sample, reversed bits and reversed feature order give the same vector
     q2 = _build(STUDENTS, ["female", "year-2", "school-3"], "encode")
     assert grade(q2, "0 1 0 1 0 0 0 1 0").correct
-    assert grade(q2, "[0, 0, 1, 0 | 0, 1, 0 | 0, 1]").misconception.id == "one-hot-feature-order"
-    assert grade(q2, "[1, 0 | 0, 1, 0 | 0, 1, 0, 0]").misconception.id == "one-hot-reversed"
+    assert grade(q2, "[0, 0, 1, 0 | 0, 1, 0 | 0, 1]").mistake_ids == ("one-hot-feature-order",)
+    assert grade(q2, "[1, 0 | 0, 1, 0 | 0, 1, 0, 0]").mistake_ids == ("one-hot-reversed",)
     assert grade(q, "1 0 0 1 0 0 1 0 0").misconception is None
 
 
@@ -123,8 +123,8 @@ def test_grade_decode_and_choice() -> None:
         "['female', 'year-2', 'school-1']",
     ):
         assert grade(q, text).correct, text
-    assert grade(q, "school-1, year-2, female").misconception.id == "one-hot-feature-order"
-    assert grade(q, "male, year-2, school-4").misconception.id == "one-hot-reversed"
+    assert grade(q, "school-1, year-2, female").mistake_ids == ("one-hot-feature-order",)
+    assert grade(q, "male, year-2, school-4").mistake_ids == ("one-hot-reversed",)
     assert not grade(q, "female, year-1, school-1").correct
 
     color = {"name": "color", "categories": ["red", "green", "blue"], "ordered": False}
@@ -133,18 +133,18 @@ def test_grade_decode_and_choice() -> None:
         assert grade(c, text).correct, text
     for text in ("ordinal", "序号", "integer", "label encoding"):
         g = grade(c, text)
-        assert not g.correct and g.misconception.id == "ordinal-for-unordered", text
+        assert not g.correct and g.mistake_ids == ("ordinal-for-unordered",), text
     rating = {"name": "rating", "categories": ["low", "medium", "high"], "ordered": True}
     r = _build([rating], None, "encoding", 3)
     assert grade(r, "Ordinal").correct and grade(r, "序号编码").correct
-    assert grade(r, "one hot").misconception.id == "one-hot-for-ordered"
+    assert grade(r, "one hot").mistake_ids == ("one-hot-for-ordered",)
     o = _build([rating], ["high"], "ordinal", 3)
     assert grade(o, "3").correct
-    assert grade(o, "2").misconception.id == "ordinal-zero-based"
+    assert grade(o, "2").mistake_ids == ("ordinal-zero-based",)
     n = _build(STUDENTS, ["male", "year-1", "school-1"], "length", 3)
     assert grade(n, "9").correct
-    assert grade(n, "24").misconception.id == "one-hot-length-product"
-    assert grade(n, "3").misconception.id == "one-hot-length-features"
+    assert grade(n, "24").mistake_ids == ("one-hot-length-product",)
+    assert grade(n, "3").mistake_ids == ("one-hot-length-features",)
 
 
 def test_catalog() -> None:

@@ -109,12 +109,12 @@ def test_grading() -> None:
     q = _one(-7, -3, -16, "u", 2.5)  # −47/14 = −3.357
     for text in ("-47/14", "-3.36", "-3.357", "\u22123.357"):
         assert grade(q, text).correct, text
-    assert grade(q, "47/14").misconception.id == "lost-minus"
+    assert grade(q, "47/14").mistake_ids == ("lost-minus",)
     q = _one(2, 3, -8, "v", 1, tol=1e-6)
     assert grade(q, "2").correct and not grade(q, "2.001").correct
-    assert grade(q, "5/2").misconception.id == "uv-swapped"
+    assert grade(q, "5/2").mistake_ids == ("uv-swapped",)
     q = _two([[1, -3, -4], [-4, -3, 5]])
     for text in ("(9/5, -11/15)", "1.8 -0.733", "[1.8, -0.7333]"):
         assert grade(q, text).correct, text
-    assert grade(q, "(-11/15, 9/5)").misconception.id == "uv-swapped"
-    assert grade(q, "(-1.8, 0.7333)").misconception.id == "it-sign"
+    assert grade(q, "(-11/15, 9/5)").mistake_ids == ("uv-swapped",)
+    assert grade(q, "(-1.8, 0.7333)").mistake_ids == ("it-sign",)

@@ -83,11 +83,11 @@ def test_grading() -> None:
     q = _q(_p([2, 3, 224, 224], 16, 16), "shape", 3)
     for text in ("(2, 768, 196)", "2x768x196", "torch.Size([2, 768, 196])", "2, 768, 196"):
         assert grade(q, text).correct, text
-    assert grade(q, "(2, 196, 768)").misconception.id == "patches-dim-swapped"
-    assert grade(q, "(2, 256, 196)").misconception.id == "channels-forgotten"
+    assert grade(q, "(2, 196, 768)").mistake_ids == ("patches-dim-swapped",)
+    assert grade(q, "(2, 256, 196)").mistake_ids == ("channels-forgotten",)
     c = _q(_p([8, 3, 1024, 1024], 256, 256), "per_image", 1)
-    assert grade(c, "16").correct and grade(c, "128").misconception.id == "times-batch"
-    assert grade(c, "48").misconception.id == "times-channels"
+    assert grade(c, "16").correct and grade(c, "128").mistake_ids == ("times-batch",)
+    assert grade(c, "48").mistake_ids == ("times-channels",)
 
 
 def test_levels_and_unfold_size() -> None:

@@ -54,8 +54,8 @@ def test_penalties() -> None:
             "lambda-forgotten": 14.0,
         }
     )
-    assert grade(q, "0.6").misconception.id == "l1-l2-swapped"
-    assert grade(q, "0.1*sqrt(14)").misconception.id == "l2-norm-not-squared"
+    assert grade(q, "0.6").mistake_ids == ("l1-l2-swapped",)
+    assert grade(q, "0.1*sqrt(14)").mistake_ids == ("l2-norm-not-squared",)
     q = _q("penalty", half=True)
     assert q.expected == pytest.approx(0.7) and "(λ/2)" in q.prompt
     assert _misconceptions(q)["half-ignored"] == pytest.approx(1.4)
@@ -83,11 +83,11 @@ def test_gradients() -> None:
     assert q.expected == pytest.approx([0.2, -0.4, 0.6])
     for text in ("[0.2, -0.4, 0.6]", "0.2 -0.4 0.6", "0.2, -0.4, 0.6"):
         assert grade(q, text).correct, text
-    assert grade(q, "[0.1, -0.2, 0.3]").misconception.id == "grad-factor-2-forgotten"
-    assert grade(q, "[0.1, -0.1, 0.1]").misconception.id == "grad-l1-l2-swapped"
+    assert grade(q, "[0.1, -0.2, 0.3]").mistake_ids == ("grad-factor-2-forgotten",)
+    assert grade(q, "[0.1, -0.1, 0.1]").mistake_ids == ("grad-l1-l2-swapped",)
     q = _q("grad", 3, half=True)
     assert q.expected == pytest.approx([0.1, -0.2, 0.3])
-    assert grade(q, "[0.2, -0.4, 0.6]").misconception.id == "grad-half-ignored"
+    assert grade(q, "[0.2, -0.4, 0.6]").mistake_ids == ("grad-half-ignored",)
 
 
 def test_weight_decay_step() -> None:
@@ -107,7 +107,7 @@ def test_weight_decay_step() -> None:
         },
     )
     assert grade(q, "0.94, -2.03").correct
-    assert grade(q, "[0.93, -2.01]").misconception.id == "wd-factor-2"
+    assert grade(q, "[0.93, -2.01]").mistake_ids == ("wd-factor-2",)
 
 
 def _sympy_answer(q: Question) -> Any:

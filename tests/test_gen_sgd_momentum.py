@@ -47,7 +47,7 @@ def test_notes_example_torch_form() -> None:
     )
     for text in ("0.392", "0.39200", "392/1000"):
         assert grade(q, text).correct, text
-    assert grade(q, "0.8798").misconception.id == "torch-first-step-dampened"
+    assert grade(q, "0.8798").mistake_ids == ("torch-first-step-dampened",)
     assert not grade(q, "0.39").correct  # the tolerance is 1e-4, as the prompt says
 
 
@@ -66,7 +66,7 @@ def test_notes_example_notes_form() -> None:
             "lr-forgotten": -0.202,
         }
     )
-    assert grade(q, "0.392").misconception.id == "notes-first-step-undampened"
+    assert grade(q, "0.392").mistake_ids == ("notes-first-step-undampened",)
 
 
 def test_pre_seeded_buffer_makes_torch_follow_the_notes() -> None:
@@ -87,7 +87,7 @@ def test_vanilla() -> None:
     assert q.result == pytest.approx([0.8, 0.4, 0.5], abs=1e-12)
     assert q.torch_check is not None and "lr=0.1)" in q.torch_check.code
     assert _misconceptions(q) == pytest.approx({"sign-flipped": 1.5, "lr-forgotten": -4.0})
-    assert grade(q, "1.5").misconception.id == "sign-flipped"
+    assert grade(q, "1.5").mistake_ids == ("sign-flipped",)
 
 
 def test_first_step_difference() -> None:
@@ -98,7 +98,7 @@ def test_first_step_difference() -> None:
     assert _misconceptions(q) == pytest.approx(
         {"torch-first-step-dampened": 0.0, "difference-reversed": -0.18, "lr-forgotten": 1.8}
     )
-    assert grade(q, "0").misconception.id == "torch-first-step-dampened"
+    assert grade(q, "0").mistake_ids == ("torch-first-step-dampened",)
     q = _q("difference", 3, form="notes-vs-torch", grads=[-3.5], lr=0.05, dampening=0.5)
     assert q.expected == pytest.approx(0.05 * -3.5 * 0.5)  # η·g_1·(1 - β2)
 

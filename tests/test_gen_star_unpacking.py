@@ -123,15 +123,15 @@ def test_grading() -> None:
     assert grade(q, "43").correct and not grade(q, "error").correct
     g = grade(q, "21")
     assert (
-        not g.correct and g.misconception is not None and g.misconception.id == "star-dict-values"
+        not g.correct and g.mistake_ids == ("star-dict-values",)
     )
     e = _q("f", [["*list", [1, 2]], ["**dict", [["y", 5]]]], default=0)
     assert grade(e, "error").correct and grade(e, "undefined").correct
-    assert grade(e, "51").misconception.id == "kwargs-override"
+    assert grade(e, "51").mistake_ids == ("kwargs-override",)
     v = _q("h", [["*list", [1, 2, 3]]], default=5)
     for text in ("(1, 2, 5, 0)", "[1, 2, 5, 0]", "1 2 5 0"):
         assert grade(v, text).correct, text
-    assert grade(v, "(1, 1, 2, 0)").misconception.id == "kwonly-positional"
+    assert grade(v, "(1, 1, 2, 0)").mistake_ids == ("kwonly-positional",)
 
 
 def test_chinese_text() -> None:

@@ -76,12 +76,12 @@ def test_grading() -> None:
     q = _q("mem-reduce", 50, 4)
     for text in ("12.5", "12.50", "50/4", "25/2"):
         assert grade(q, text).correct, text
-    assert grade(q, "-150").misconception.id == "minus-times"
-    assert grade(q, "46").misconception.id == "minus-factor"
-    assert grade(q, "200").misconception.id == "factor-inverted"
+    assert grade(q, "-150").mistake_ids == ("minus-times",)
+    assert grade(q, "46").mistake_ids == ("minus-factor",)
+    assert grade(q, "200").mistake_ids == ("factor-inverted",)
     assert not grade(q, "12.6").correct and grade(q, "12.6").misconception is None
     f = _q("infer-faster", 120, new=30, level=3)
-    assert grade(f, "4").correct and grade(f, "1/4").misconception.id == "time-vs-rate"
+    assert grade(f, "4").correct and grade(f, "1/4").mistake_ids == ("time-vs-rate",)
 
 
 def test_phrase_table() -> None:

@@ -39,7 +39,7 @@ def test_study_notes_examples() -> None:
     q = _q("shape", {"array": [1, 2, 3], "ops": []}, level=1)
     assert q.expected == [3] and q.answer == "(3,)" and q.torch_check.output == "(3,)"
     assert grade(q, "(3,)").correct and grade(q, "3").correct
-    assert grade(q, "(1, 3)").misconception.id == "np-1d-as-row"
+    assert grade(q, "(1, 3)").mistake_ids == ("np-1d-as-row",)
     q = _q("shape", {"array": [[1, 2, 3]], "ops": []}, level=1)
     assert q.expected == [1, 3] and q.torch_check.output == "(1, 3)"
     assert _mis(q) == {"np-outer-bracket-ignored": [3], "np-shape-swapped": [3, 1]}
@@ -47,7 +47,7 @@ def test_study_notes_examples() -> None:
     q = _q("shape", notes | {"ops": [{"op": "size_prepend", "sizes": [1, 1]}]}, level=1)
     assert q.expected == [1, 1, 8, 8] and q.torch_check.output == "torch.Size([1, 1, 8, 8])"
     assert "x = torch.rand((8, 8))" in q.prompt and "s = (1, 1) + x.shape" in q.prompt
-    assert grade(q, "(9, 9)").misconception.id == "size-plus-elementwise"
+    assert grade(q, "(9, 9)").mistake_ids == ("size-plus-elementwise",)
     q = _q("shape", notes | {"ops": [{"op": "prepend", "sizes": [1, 1]}]}, level=1)
     assert "y = x.reshape((1, 1) + x.shape)" in q.prompt
     assert q.expected == [1, 1, 8, 8] and grade(q, "torch.Size([1, 1, 8, 8])").correct
@@ -74,7 +74,7 @@ def test_single_ops_and_their_misreadings() -> None:
     q = _q("shape", _torch([2, 3, 4], {"op": "reshape", "shape": [5, -1]}))
     assert q.expected is None and q.torch_check.output.startswith("RuntimeError: shape '[5, -1]'")
     assert _mis(q) == {"reshape-minus-one-numel": [5, 24], "reshape-floor": [5, 4]}
-    assert grade(q, "error").correct and grade(q, "(5, 4)").misconception.id == "reshape-floor"
+    assert grade(q, "error").correct and grade(q, "(5, 4)").mistake_ids == ("reshape-floor",)
     q = _q("shape", _torch([2, 3, 4], {"op": "index", "dim": 1, "index": -1}))
     assert q.expected == [2, 4] and "x[:, -1]" in q.prompt
     assert _mis(q) == {"index-keeps-dim": [2, 1, 4]}
@@ -136,7 +136,7 @@ def test_hwc_chw() -> None:
     assert q.expected == [2, 0, 1] and q.torch_check.output == "[2, 0, 1]"
     assert _mis(q) == {"permute-inverted": [1, 2, 0], "permute-reversed": [2, 1, 0]}
     assert grade(q, "2, 0, 1").correct and grade(q, "(2, 0, 1)").correct
-    assert grade(q, "1 2 0").misconception.id == "permute-inverted"
+    assert grade(q, "1 2 0").mistake_ids == ("permute-inverted",)
     assert "BGR" in q.prompt and "cv2.imread" in q.torch_check.code
     assert _q("permute", {"layout": "CHW", "target": "HWC", "shape": [3, 224, 320]}).expected == [
         1,

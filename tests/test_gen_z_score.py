@@ -123,8 +123,8 @@ def test_grade_z() -> None:
 def test_grade_std_and_mean() -> None:
     s = _build([2, 4, 4, 6], None, 1, "std")  # 1.633
     assert grade(s, "1.63").correct and grade(s, "2sqrt(6)/3").correct
-    assert grade(s, "sqrt(2)").misconception.id == "z-wrong-correction"
-    assert grade(s, "8/3").misconception.id == "std-no-sqrt"
+    assert grade(s, "sqrt(2)").mistake_ids == ("z-wrong-correction",)
+    assert grade(s, "8/3").mistake_ids == ("std-no-sqrt",)
     m = _build([1, 2, 4], None, None, "mean", 0.001)
     assert grade(m, "7/3").correct and grade(m, "2.333").correct and not grade(m, "2.33").correct
 

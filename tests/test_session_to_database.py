@@ -433,7 +433,7 @@ def unexplained_wrong(q: Question) -> str:
         else:
             continue
         g = grade(q, text)
-        if not g.correct and g.misconception is None:
+        if not g.correct and g.misconceptions == ():
             return text
     raise AssertionError(f"no unexplained wrong answer for {q.generator} ({q.kind})")
 
@@ -686,3 +686,48 @@ def test_retention_setting_changes_the_next_interval(tmp_path: Path, kept):
         intervals[retention] = (st.due - r.reviewed_at).days
     # fuzz moves an interval by at most about 5%: these differ several times over
     assert intervals["0.70"] > 3 * intervals["0.97"], intervals
+
+
+def coinciding_conv_question() -> tuple[Question, tuple[str, ...]]:
+    """A conv-output level-1 question two of whose known mistakes give the same answer."""
+    for seed in range(1000):
+        q = draw("conv-output", seed, 1)
+        for m in q.misconceptions:
+            same = tuple(k.id for k in q.misconceptions if k.value == m.value)
+            if len(same) > 1 and q.kind == "int":
+                return q, same
+    raise AssertionError("no conv-output question with coinciding mistakes")
+
+
+def test_an_answer_two_mistakes_explain_names_both_and_stores_both(db_path: Path):
+    """'either … or …' on screen, both ids in the review row, and stats counts each."""
+    q, ids = coinciding_conv_question()
+    value = next(m.value for m in q.misconceptions if m.id == ids[0])
+    learner = Learner(db_path)
+    learner.mature("skill:conv-output:1", utcnow() - timedelta(hours=3))
+    learner.keep(q)
+    learner.close()
+
+    child = spawn(db_path, "review", "--limit", "1")
+    child.expect_exact("answer> ")
+    child.sendline(str(value))
+    child.expect_exact(f"Not quite. The answer is {q.answer}.")
+    child.expect_exact("Worked solution:")
+    feedback = child.before
+    child.expect_exact("Session over: 1 answered")
+    finish(child)
+
+    assert f"{len(ids)} known mistakes give exactly this answer" in feedback
+    assert f"either ({ids[0]}): " in feedback and f"or ({ids[1]}): " in feedback
+    stored = read(db_path)
+    last = stored.reviews[-1]
+    assert (last.typed_answer, last.correct) == (str(value), False)
+    assert last.misconception == " ".join(ids)
+    store = Store(connect(str(db_path)))
+    try:
+        from quizzer.stats import compute
+
+        counted = {m["id"]: m["count"] for m in compute(store)["misconceptions"]}
+    finally:
+        store.engine.dispose()
+    assert all(counted[i] == 1 for i in ids)

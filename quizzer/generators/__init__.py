@@ -36,6 +36,10 @@ class Generator:
     title_zh: ClassVar[str] = ""
     levels: ClassVar[int] = 3
     formula_tex: ClassVar[str] = ""  # the family's formula in LaTeX, for exports (MathJax)
+    # what computes the formula side: "formula" (pure Python arithmetic) or "sympy" (exact
+    # closed forms; sympy imported lazily inside the family's functions, never at module
+    # top). It is the first entry of a verified question's verified_by.
+    formula_by: ClassVar[str] = "formula"
     # misconception id -> one-sentence explanation shown when a wrong answer matches it
     explanations: ClassVar[dict[str, str]] = {}
     explanations_zh: ClassVar[dict[str, str]] = {}  # the same ids, in Chinese
@@ -74,7 +78,9 @@ class Generator:
 
 
 def _distinct_misconceptions(items: Any, fields: dict[str, Any]) -> tuple[Misconception, ...]:
-    """Keep only misconceptions whose answer differs from the right one (and from each other)."""
+    """The misconceptions whose answer differs from the right one, each id once (its first
+    value). Two mistakes that give the same wrong answer are both kept: a learner who gives
+    it may have made either, and grading names each (quizzer.answers.grade)."""
     from quizzer.answers import same_value
 
     kept: list[Misconception] = []
@@ -84,7 +90,7 @@ def _distinct_misconceptions(items: Any, fields: dict[str, Any]) -> tuple[Miscon
             continue
         if same_value(m.value, fields["expected"], fields.get("tolerance")):
             continue
-        if any(same_value(m.value, k.value, fields.get("tolerance")) for k in kept):
+        if any(k.id == m.id for k in kept):
             continue
         kept.append(m)
     return tuple(kept)

@@ -11,6 +11,7 @@ formula expected a value, the variant is rejected and `draw` moves to the next o
 from __future__ import annotations
 
 import importlib
+import math
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -101,27 +102,66 @@ def verify(q: Question) -> Question:
     return _accept(q, c)
 
 
+REL_TOL = 1e-9  # floats: float64 on the torch side, so only rounding may differ
+ABS_TOL = 1e-12  # for values that should be 0
+
+
+def agree(formula: Any, torch_side: Any) -> bool:
+    """Whether torch computed exactly what the formula did: integers, shapes, words and
+    None equal; floats equal to REL_TOL relative (ABS_TOL near zero), NaN only to NaN.
+    Deliberately independent of the question's grading tolerance: a formula off by less
+    than the tolerance a learner is allowed is still a wrong formula."""
+    a, b = formula, torch_side
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int) and isinstance(b, int):
+        return a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if a != a or b != b:
+            return a != a and b != b
+        return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(agree(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(agree(a[k], b[k]) for k in a)
+    if a is None or b is None:
+        return a is None and b is None
+    return type(a) is type(b) and a == b
+
+
 def _accept(q: Question, c: Check | Exception, fresh: bool = False) -> Question:
     """The verified question if torch's check agrees with the formula; else Rejected.
     With fresh=True, q is a draft no one else holds and is completed in place."""
-    from quizzer.answers import same_value
-
     if isinstance(c, Rejected):
         raise c
     if isinstance(c, Exception):
         raise Rejected(f"torch rejected {q.generator} seed {q.seed}: {c}") from c
-    if not same_value(c.result, q.result, q.tolerance):
+    if not agree(c.result, q.result):
         raise Rejected(f"{q.generator} seed {q.seed}: formula {q.result!r} != torch {c.result!r}")
-    if not same_value(c.expected, q.expected, q.tolerance):
+    if not agree(c.expected, q.expected):
         raise Rejected(
             f"{q.generator} seed {q.seed}: formula answer {q.expected!r} != torch {c.expected!r}"
         )
-    verified_by, check = ("formula", c.method), TorchCheck(code=c.code, output=c.output)
+    verified_by = (_formula_by(q.generator), c.method)
+    check = TorchCheck(code=c.code, output=c.output)
     if not fresh:
         return replace(q, verified_by=verified_by, torch_check=check)
     object.__setattr__(q, "verified_by", verified_by)
     object.__setattr__(q, "torch_check", check)
     return q
+
+
+def _formula_by(family: str) -> str:
+    """verified_by's first entry: "formula", or "sympy <version>: exact closed forms"."""
+    if generators.get(family).formula_by != "sympy":
+        return "formula"
+    return f"sympy {sympy_version()}: exact closed forms"
+
+
+def sympy_version() -> str:
+    from importlib import metadata
+
+    return metadata.version("sympy")
 
 
 def verify_many(qs: list[Question], fresh: bool = False) -> list[Question | Rejected]:
