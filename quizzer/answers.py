@@ -33,6 +33,7 @@ UNDEFINED_WORDS = {
     "notdefined",
     "n/a",
     "na",
+    "nan",  # torch's answer where it computes no number (std of one value, 0/0)
     "报错",
     "错误",
     "未定义",
@@ -199,9 +200,7 @@ def grade(q: Question, text: str) -> Grade:
     value = parse(q, text)
     if same_value(value, q.expected, q.tolerance, q.kind):
         return Grade(True, value)
-    matching = tuple(
-        m for m in q.misconceptions if same_value(value, m.value, q.tolerance, q.kind)
-    )
+    matching = tuple(m for m in q.misconceptions if same_value(value, m.value, q.tolerance, q.kind))
     return Grade(False, value, matching)
 
 
@@ -269,8 +268,33 @@ def _element(token: str) -> str:
     return token
 
 
+# 3,144 or 1,234,567: a thousands separator where no list is expected (int and number)
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+_SQUARE = re.compile(r"([0-9]{1,30})\s*[xX*]\s*([0-9]{1,30})")
+
+
+def _ungrouped(text: str) -> str:
+    """3,144 -> 3144 when the commas group digits by three; anything else unchanged."""
+    t = text.strip()
+    return t.replace(",", "") if _GROUPED.fullmatch(t) else text
+
+
 def _parse_int(text: str, q: Question) -> int:
-    return _int(text)
+    m = _SQUARE.fullmatch(text.strip())
+    if m and _square_side(q):  # "13 x 13" for the side of a 13 x 13 region
+        if m.group(1) != m.group(2):
+            raise ValueError("not a square")
+        return _int(m.group(1))
+    return _int(_ungrouped(text))
+
+
+def _square_side(q: Question) -> bool:
+    from quizzer import generators  # lazy: quizzer.generators imports this module
+
+    try:
+        return generators.get(q.generator).square_side(q)
+    except UnknownFamily:
+        return False
 
 
 def _wrapped(t: str, pairs: tuple[str, ...] = ("()", "[]")) -> bool:
@@ -341,7 +365,27 @@ def _numbers(text: str, separators: str) -> list[int | float]:
     return out
 
 
+_BITS = re.compile(r"[01]+(?:[\s|]+[01]+)*")
+
+
+def _bits(text: str, q: Question) -> list[int] | None:
+    """A one-hot vector typed as bits without separators (00011000, or grouped by feature
+    as 10 100 0100): read bit by bit when the bits are exactly as many as the answer's
+    elements and some group has two or more; None otherwise."""
+    t = text.strip()
+    if not _BITS.fullmatch(t) or not isinstance(q.expected, list):
+        return None
+    groups = re.split(r"[\s|]+", t)
+    digits = "".join(groups)
+    if len(digits) != len(q.expected) or max(map(len, groups)) < 2:
+        return None
+    return [int(d) for d in digits]
+
+
 def _parse_vector(text: str, q: Question) -> list[int | float]:
+    bits = _bits(_strip_wrappers(text), q)
+    if bits is not None:
+        return bits
     inner = _strip_wrappers(text)
     inner = re.sub(r"[\[\]]", " ", inner)
     values = _numbers(inner, ",;|")
@@ -367,7 +411,7 @@ def _parse_matrix(text: str, q: Question) -> list[list[int | float]]:
 
 
 def _parse_number(text: str, q: Question) -> float:
-    return evaluate(text)
+    return evaluate(_ungrouped(text))
 
 
 def _aliases(q: Question) -> dict[str, str]:
@@ -385,7 +429,7 @@ def _aliases(q: Question) -> dict[str, str]:
 
 def _parse_choice(text: str, q: Question) -> str:
     aliases = _aliases(q)
-    key = _label(text)
+    key = _label(text.strip().rstrip(".!。！"))  # "Yes." and "no." are yes and no
     for c in q.choices:
         if key == _label(c):
             return c

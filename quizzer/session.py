@@ -8,6 +8,7 @@ its summary; nothing answered is lost.
 from __future__ import annotations
 
 import time
+import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -23,6 +24,15 @@ from quizzer.models import utcnow
 from quizzer.question import Question
 from quizzer.schedule import Rating
 from quizzer.ui import IO, duration, indent
+
+
+def key_of(text: str) -> str:
+    """A typed key as the prompts compare it: NFKC (a Chinese IME's full-width ？ｓｑ１ are
+    ? s q 1), trimmed, lower case."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return text.strip().lower()
+
 
 RATING_KEYS = {
     "": None,
@@ -199,7 +209,7 @@ class Session:
         started = time.monotonic()
         while True:
             text = self.io.ask(t("answer_prompt", lang)).strip()
-            key = text.lower()
+            key = key_of(text)
             if key == "?":
                 self.io.say(t("help", lang, hint=answers.hint(q, lang)), "dim")
                 continue
@@ -267,7 +277,7 @@ class Session:
 
     def ask_rating(self, review_id: int) -> None:
         while True:
-            key = self.io.ask(t("rating_prompt", self.lang)).strip().lower()
+            key = key_of(self.io.ask(t("rating_prompt", self.lang)))
             if key == "q":  # the answer is saved, rated Good: quit as at any prompt
                 raise Quit
             if key in RATING_KEYS:
@@ -305,7 +315,7 @@ class Session:
         self.io.say(card.text("front", self.lang))
         self.on_shown()
         started = time.monotonic()
-        key = self.io.ask(t("concept_show", self.lang)).strip().lower()
+        key = key_of(self.io.ask(t("concept_show", self.lang)))
         if key == "q":
             raise Quit
         self.io.say(card.text("back", self.lang), "green")
@@ -313,8 +323,7 @@ class Session:
             rating = Rating.AGAIN
         else:
             while True:
-                key = self.io.ask(t("concept_grade", self.lang))
-                key = key.strip().lower()
+                key = key_of(self.io.ask(t("concept_grade", self.lang)))
                 if key == "q":  # not graded: nothing is recorded for this card
                     raise Quit
                 if key in SELF_GRADE:

@@ -278,6 +278,12 @@ RATING_CASES = [
     ("easy", Rating.EASY),
     ("4", Rating.EASY),
     ("E", Rating.EASY),
+    # a Chinese IME types full-width keys: the same keys
+    ("３", Rating.GOOD),
+    ("２", Rating.HARD),
+    ("ｈ", Rating.HARD),
+    ("４", Rating.EASY),
+    ("Ｅ", Rating.EASY),
 ]
 
 
@@ -454,7 +460,13 @@ CONCEPT_CASES = [
     ("4", Rating.EASY),
     ("e", Rating.EASY),
     ("easy", Rating.EASY),
+    ("１", Rating.AGAIN),  # full-width, as a Chinese IME types them
+    ("２", Rating.HARD),
+    ("３", Rating.GOOD),
+    ("４", Rating.EASY),
+    ("ａ", Rating.AGAIN),
     ("s", Rating.AGAIN),  # skipped at "Enter shows the answer"
+    ("ｓ", Rating.AGAIN),
 ]
 
 
@@ -474,8 +486,8 @@ def test_concept_self_grading_keys(db_path: Path):
     for i, (key, _rating) in enumerate(CONCEPT_CASES):
         child.expect(CONCEPT_HEADER)
         child.expect_exact(SHOW_PROMPT)
-        if key == "s":
-            child.sendline("s")
+        if key in ("s", "ｓ"):
+            child.sendline(key)
             continue
         child.sendline("")
         child.expect_exact(GRADE_PROMPT)
@@ -493,7 +505,7 @@ def test_concept_self_grading_keys(db_path: Path):
     stored = read(db_path)
     reviews = [r for r in stored.reviews if r.reviewed_at > start]
     assert [(stored.uids[r.card_id], r.rating, r.correct, r.skipped) for r in reviews] == [
-        (uid, int(rating), rating != Rating.AGAIN, key == "s")
+        (uid, int(rating), rating != Rating.AGAIN, key in ("s", "ｓ"))
         for uid, (key, rating) in zip(uids, CONCEPT_CASES, strict=False)
     ]
     for r in reviews:
@@ -731,3 +743,41 @@ def test_an_answer_two_mistakes_explain_names_both_and_stores_both(db_path: Path
     finally:
         store.engine.dispose()
     assert all(counted[i] == 1 for i in ids)
+
+
+@pytest.mark.parametrize("where", ["answer", "rating", "self-grade"])
+def test_full_width_question_mark_and_q_at_every_prompt(db_path: Path, kept, where: str):
+    """？ shows the help at the answer prompt; ｑ ends the session at the answer, rating and
+    self-grade prompts (the answer already given is kept, rated Good; an ungraded concept
+    card stores nothing)."""
+    q = kept["conv-output", 1]
+    uid = concept_uids()[0] if where == "self-grade" else "skill:conv-output:1"
+    learner = Learner(db_path)
+    learner.mature(uid, utcnow() - timedelta(hours=3))
+    learner.keep(q)
+    learner.close()
+    before = len(read(db_path).reviews)
+
+    child = spawn(db_path, "review")
+    if where == "self-grade":
+        child.expect_exact(SHOW_PROMPT)
+        child.sendline("")
+        child.expect_exact(GRADE_PROMPT)
+        child.sendline("ｑ")
+        child.expect_exact("Session over: 0 answered")
+    else:
+        child.expect_exact("answer> ")
+        child.sendline("？")
+        child.expect_exact("type a")  # the hint of the answer format
+        child.expect_exact("answer> ")
+        if where == "answer":
+            child.sendline("ｑ")
+            child.expect_exact("Session over: 0 answered")
+        else:
+            child.sendline(typed_form(q))
+            child.expect_exact(RATE_PROMPT)
+            child.sendline("ｑ")
+            child.expect_exact("Session over: 1 answered")
+    finish(child)
+    reviews = read(db_path).reviews[before:]
+    assert [r.rating for r in reviews] == ([int(Rating.GOOD)] if where == "rating" else [])

@@ -58,6 +58,11 @@ class Generator:
         q.extra["aliases"] (e.g. Chinese category names); computed when grading, not stored."""
         return {}
 
+    def square_side(self, q: Question) -> bool:
+        """Whether q's int answer is the side of a square region (a receptive field), so
+        that "13 x 13" (or 13×13) reads as 13."""
+        return False
+
     def question(self, difficulty: int, **fields: Any) -> Question:
         """Build a Question of this family; seed and attempt are filled in by `draw`."""
         tags = (

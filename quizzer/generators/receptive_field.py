@@ -230,6 +230,9 @@ class ReceptiveField(Generator):
         ),
     }
 
+    def square_side(self, q: Question) -> bool:
+        return True  # "7 for a 7 x 7 region": 7 x 7 is read as 7
+
     def zh(self, q: Question) -> dict[str, str]:
         layers = q.params["layers"]
         return {

@@ -413,5 +413,8 @@ class VggStacking(Generator):
             misconceptions=misconceptions(params, ask),
         )
 
+    def square_side(self, q: Question) -> bool:
+        return q.ask == "rf"  # "5 for 5×5": 5×5 is read as 5
+
     def zh(self, q: Question) -> dict[str, str]:
         return render(q.params, q.ask, "zh")
