@@ -1,24 +1,36 @@
 """sgd-momentum: a weight after k steps of SGD with given gradients.
 
-Three update rules (params use torch.optim.SGD's names lr, momentum, dampening):
+Update rules (params use torch.optim.SGD's names lr, momentum, dampening, weight_decay,
+nesterov):
 
 - vanilla:  w_t = w_{t-1} - lr*g_t
 - notes:    m_t = b1*m_{t-1} + b2*g_t from m_0 = 0, w_t = w_{t-1} - lr*m_t, with
             b1 = momentum and b2 = 1 - dampening (the study notes use b1 = 0.9, b2 = 0.1)
-- torch:    buf = g_1 on the FIRST step (no dampening), then
-            buf = momentum*buf + (1 - dampening)*g_t; w_t = w_{t-1} - lr*buf
+- torch:    d_t = g_t + weight_decay*w_{t-1} (the decay joins the gradient BEFORE the buffer);
+            buf = d_1 on the FIRST step (no dampening), then buf = momentum*buf +
+            (1 - dampening)*d_t; w_t = w_{t-1} - lr*buf, or with nesterov=True
+            w_t = w_{t-1} - lr*(d_t + momentum*buf). momentum = 0 is vanilla SGD.
 
-and the difference question: w_1 by the notes' rule minus w_1 by torch's (form
-"notes-vs-torch"). The formula side is exact decimal arithmetic (decimal.Decimal: every
-param is a short decimal, so every step is exact); misconception values come from the same
-`trajectory` with a flag switched on.
+Forms: "vanilla", "notes", "torch" (momentum, dampening), "decay" (torch with weight_decay),
+"nesterov" (torch with nesterov=True, weight decay or not), "forgot-backward" and
+"forgot-backward-zeros" (the notes' bug: the first `backward` steps call loss.backward(),
+the rest only zero_grad() and step(); by default zero_grad() sets w.grad = None and step()
+skips w, with set_to_none=False w.grad = 0 and decay and momentum still move w), and the
+difference question: w_1 by the notes' rule minus w_1 by torch's ("notes-vs-torch").
+
+The formula side is exact decimal arithmetic (decimal.Decimal: every param is a short
+decimal, so every step is exact); misconception values come from the same `trajectory`
+with a flag switched on. Every sentence (en and zh) is in sgd_momentum.toml.
 """
 
 from __future__ import annotations
 
 import functools
 import random
+import tomllib
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from quizzer.generators import Generator, register
@@ -26,8 +38,14 @@ from quizzer.question import Question
 
 FAMILY = "sgd-momentum"
 TOLERANCE = 1e-4
-FORMS = ("vanilla", "notes", "torch")
 ZERO = Decimal(0)
+# the rule each form follows, and what a step without loss.backward() sees in w.grad
+RULE = {"vanilla": "vanilla", "notes": "notes"}
+FORGOT = {"forgot-backward": "none", "forgot-backward-zeros": "zeros"}
+DATA: dict[str, Any] = tomllib.loads(
+    Path(__file__).with_name("sgd_momentum.toml").read_text(encoding="utf-8")
+)
+TEXT: dict[str, dict[str, str]] = DATA["text"]
 
 
 # ---------------------------------------------------------------- formula
@@ -48,36 +66,73 @@ def dec(x: Decimal) -> str:
     return "0" if x == 0 else format(x.normalize(), "f")
 
 
+@dataclass(frozen=True)
+class Step:
+    """One opt.step(): the gradient in w.grad (None: step() skips w), d = g + decay·w, the
+    buffer after the step, the update u that lr multiplies, w after; first: buf created."""
+
+    g: Decimal | None
+    d: Decimal
+    m: Decimal
+    u: Decimal
+    w: Decimal
+    first: bool = False
+
+
 def trajectory(
     p: dict[str, Any],
-    form: str | None = None,
+    rule: str | None = None,
     *,
     sign_flipped: bool = False,
     carry: bool = True,
     no_lr: bool = False,
-) -> list[tuple[Decimal, Decimal]]:
-    """[(m_t, w_t) for t = 1..k] under `form` (default: p["form"]). The flags are the
-    misconceptions: w + lr*m, a buffer that restarts every step, the learning rate left out."""
-    form = form or p["form"]
+    decay_after: bool = False,
+    no_decay: bool = False,
+    no_nesterov: bool = False,
+    forgotten: str | None = None,
+) -> list[Step]:
+    """The steps under `rule` ("vanilla", "notes", "torch"; default: p's form's). A step
+    after the first p["backward"] ones has no backward: w.grad is None ("none": skipped) or
+    0 ("zeros"), or the learner applies g anyway ("applied"). The flags are misconceptions:
+    w + lr*u, a buffer that restarts every step, no lr, decay added after the buffer,
+    decay or nesterov left out."""
+    form = p["form"]
+    rule = rule or RULE.get(form, "torch")
+    forgotten = forgotten or FORGOT.get(form, "applied")
     lr = Decimal(1) if no_lr else D(p["lr"])
-    b1, b2 = D(p["momentum"]), 1 - D(p["dampening"])
-    w, m, out = D(p["w0"]), ZERO, []
+    mu, tau = D(p["momentum"]), D(p["dampening"])
+    wd = ZERO if no_decay else D(p.get("weight_decay", 0))
+    nesterov = p.get("nesterov", False) and not no_nesterov
+    backward = p.get("backward", len(p["grads"]))
+    w, m, have_buf, out = D(p["w0"]), ZERO, rule == "notes", []
     for t, g in enumerate(p["grads"]):
         g = D(g)
-        first = t == 0 or not carry
-        if form == "vanilla":
-            m = g
-        elif form == "torch" and first:
-            m = g  # torch: buf = g.clone() when there is no buffer yet
+        if t >= backward and forgotten == "none":
+            out.append(Step(None, ZERO, m, ZERO, w))
+            continue
+        if t >= backward and forgotten == "zeros":
+            g = ZERO
+        d = g if decay_after else g + wd * w
+        first = False
+        if rule == "vanilla" or mu == 0:
+            m = d
+        elif have_buf and carry:
+            m = mu * m + (1 - tau) * d
+        elif rule == "notes":
+            m = (1 - tau) * d  # m_0 = 0 (every step, when the buffer is not carried)
         else:
-            m = (ZERO if first else b1 * m) + b2 * g
-        w = w + lr * m if sign_flipped else w - lr * m
-        out.append((m, w))
+            m, first = d, True  # torch: buf = d.clone() when there is no buffer yet
+        have_buf = True
+        u = d + mu * m if nesterov else m
+        if decay_after:
+            u += wd * w
+        w = w + lr * u if sign_flipped else w - lr * u
+        out.append(Step(g, d, m, u, w, first))
     return out
 
 
-def final_w(p: dict[str, Any], form: str | None = None, **flags: bool) -> float:
-    return float(trajectory(p, form, **flags)[-1][1])
+def final_w(p: dict[str, Any], rule: str | None = None, **flags: Any) -> float:
+    return float(trajectory(p, rule, **flags)[-1].w)
 
 
 def first_step_difference(
@@ -85,8 +140,8 @@ def first_step_difference(
 ) -> float:
     """w_1(notes) - w_1(torch) (reverse: torch - notes)."""
     one = dict(p, grads=p["grads"][:1])
-    notes = trajectory(one, "notes", no_lr=no_lr)[0][1]
-    torch_ = trajectory(one, "torch", no_lr=no_lr)[0][1]
+    notes = trajectory(one, "notes", no_lr=no_lr)[0].w
+    torch_ = trajectory(one, "torch", no_lr=no_lr)[0].w
     return float(torch_ - notes if reverse else notes - torch_)
 
 
@@ -96,26 +151,68 @@ LR = (0.1, 0.01, 0.5, 0.05, 0.2)
 GRADS = [g for g in range(-5, 6) if g != 0]
 HALVES = [x / 2 for x in range(-8, 9) if x % 2]  # -3.5 .. 3.5, odd halves
 L3_BETAS = [(0.9, 0.8), (0.9, 0.5), (0.8, 0.8), (0.5, 0.5), (0.8, 0.5), (0.9, 0.0), (0.5, 0.0)]
+WD = (0.5, 0.1, 0.2, 0.05)
+# the form of a level-2 / level-3 question by a uniform draw r: the first whose bound exceeds r
+L2_FORMS = (
+    ("notes-vs-torch", 0.15),
+    ("notes", 0.35),
+    ("torch", 0.55),
+    ("decay", 0.8),
+    ("forgot-backward", 1.0),
+)
+L3_FORMS = (
+    ("notes-vs-torch", 0.1),
+    ("notes", 0.25),
+    ("torch", 0.4),
+    ("decay", 0.6),
+    ("nesterov", 0.8),
+    ("forgot-backward-zeros", 1.0),
+)
+# level 3, set_to_none=False: (momentum, weight_decay), not both 0 (then nothing would move w)
+ZEROS_MW = [(m, d) for m in (0.0, 0.9, 0.5) for d in (0.0, *WD) if m or d]
+
+
+def _forgot(rng: random.Random, p: dict[str, Any], form: str, least: int) -> dict[str, Any]:
+    """A loop whose first `backward` (least..2) steps call loss.backward() and whose
+    remaining 1 or 2 steps forget it."""
+    n = rng.randint(least, 2)
+    grads = [rng.choice(GRADS) for _ in range(n + rng.randint(1, 2))]
+    return p | {"grads": grads, "backward": n, "form": form}
 
 
 def draw_params(rng: random.Random, difficulty: int) -> tuple[dict[str, Any], str]:
-    lr = rng.choice(LR)
+    lr, w0 = rng.choice(LR), rng.randint(-3, 3)
+    p: dict[str, Any] = {"w0": w0, "grads": [], "lr": lr, "momentum": 0.0, "dampening": 0.0}
     if difficulty == 1:
+        if rng.random() < 0.3:
+            return _forgot(rng, p | {"weight_decay": 0.0}, "forgot-backward", 0), "w"
         k = rng.randint(1, 3)
-        grads = [rng.choice(GRADS) for _ in range(k)]
-        p = {"w0": rng.randint(-3, 3), "grads": grads, "lr": lr, "momentum": 0.0}
-        return p | {"dampening": 0.0, "form": "vanilla"}, "w"
+        return p | {"grads": [rng.choice(GRADS) for _ in range(k)], "form": "vanilla"}, "w"
+    r = rng.random()
+    form = next(f for f, bound in (L2_FORMS if difficulty == 2 else L3_FORMS) if r < bound)
+    k, gvals = rng.randint(2, 3), GRADS
+    if form == "forgot-backward":
+        return _forgot(rng, p | {"momentum": 0.9, "weight_decay": 0.0}, form, 1), "w"
+    if form == "forgot-backward-zeros":
+        momentum, wd = rng.choice(ZEROS_MW)
+        return _forgot(rng, p | {"momentum": momentum, "weight_decay": wd}, form, 1), "w"
     if difficulty == 2:
-        momentum, dampening, w0 = 0.9, 0.9, rng.randint(-3, 3)
-        k, gvals = rng.randint(2, 3), GRADS
+        p |= {"momentum": 0.9, "dampening": 0.0 if form == "decay" else 0.9}
     else:
         momentum, dampening = rng.choice(L3_BETAS)
-        w0 = rng.choice([rng.randint(-3, 3), rng.choice(HALVES)])
-        k, gvals = rng.randint(3, 4), GRADS + HALVES
-    p = {"w0": w0, "grads": [], "lr": lr, "momentum": momentum, "dampening": dampening}
-    form = "notes-vs-torch" if rng.random() < 0.2 else rng.choice(["notes", "torch"])
-    if form != "torch" and dampening == 0.0:  # b2 = 1: the notes' rule would equal torch's
-        p["dampening"] = 0.5
+        p |= {"momentum": momentum, "dampening": dampening}
+        p["w0"] = rng.choice([w0, rng.choice(HALVES)])
+        gvals = GRADS + HALVES
+        if form in ("notes", "torch", "notes-vs-torch"):
+            k = rng.randint(3, 4)
+        if form == "nesterov":  # torch requires dampening = 0 with nesterov=True
+            p |= {"momentum": rng.choice((0.9, 0.8, 0.5)), "dampening": 0.0}
+    if form in ("notes", "notes-vs-torch") and p["dampening"] == 0.0:
+        p["dampening"] = 0.5  # b2 = 1: the notes' rule would equal torch's
+    if form == "decay":
+        p["weight_decay"] = rng.choice(WD)
+    if form == "nesterov":
+        p |= {"weight_decay": rng.choice((0.0, *WD)), "nesterov": True}
     if form == "notes-vs-torch":
         return p | {"grads": [rng.choice(gvals)], "form": form}, "difference"
     return p | {"grads": [rng.choice(gvals) for _ in range(k)], "form": form}, "w"
@@ -128,80 +225,31 @@ def _n(x: Decimal) -> str:
     return f"({dec(x)})" if x < 0 else dec(x)
 
 
-TEXT = {
-    "en": {
-        "head": "A single weight starts at w_0 = {w0}. The gradients of the loss at the next "
-        "{steps} are given (take them as fixed numbers): {gs}.",
-        "vanilla": "It is updated by plain (vanilla) SGD, w_t = w_(t-1) - η·g_t, with learning "
-        "rate η = {lr} (in torch: optim.SGD([w], lr={lr})).",
-        "notes": "It is updated by momentum SGD in the study notes' form: "
-        "m_t = β1·m_(t-1) + β2·g_t, starting from m_0 = 0, then w_t = w_(t-1) - η·m_t, "
-        "with η = {lr}, β1 = {b1}, β2 = {b2}.",
-        "torch": "It is updated by a new torch.optim.SGD([w], lr={lr}, momentum={m}, "
-        "dampening={d}) (no momentum buffer yet); before each opt.step(), w.grad is set to g_t. "
-        "torch's rule: buf = momentum·buf + (1 - dampening)·g_t, then w = w - lr·buf; "
-        "think about what buf is at the first step.",
-        "ask_w": "What is w after {steps}, i.e. w_{k}? Give it to within ±{tol}.",
-        "difference": "A weight w_0 = {w0} gets the gradient g_1 = {g} at its first step. "
-        "Compare one step of momentum SGD in the study notes' form (m_t = β1·m_(t-1) + "
-        "β2·g_t from m_0 = 0, w_t = w_(t-1) - η·m_t) with one step of a new "
-        "torch.optim.SGD([w], lr={lr}, momentum={m}, dampening={d}), where η = {lr}, "
-        "β1 = {b1}, β2 = 1 - dampening = {b2}.\n"
-        "What is w_1(notes) - w_1(torch)? Give it to within ±{tol}.",
-        "vanilla_step": "step {t}: w_{t} = {wp} - {lr}·{g} = {w}",
-        "notes_step": "step {t}: m_{t} = {b1}·{mp} + {b2}·{g} = {m}; "
-        "w_{t} = {wp} - {lr}·{mn} = {w}",
-        "torch_first": "step 1: torch has no buffer yet, so buf = g_1 = {m} (no dampening); "
-        "w_1 = {wp} - {lr}·{mn} = {w}",
-        "torch_step": "step {t}: buf = {b1}·{mp} + (1 - {d})·{g} = {m}; "
-        "w_{t} = {wp} - {lr}·{mn} = {w}",
-        "notes_note": "(A plain torch.optim.SGD with these arguments gives {other}: its first "
-        "step sets buf = g_1 undamped. Pre-seeding opt.state[w]['momentum_buffer'] with zeros "
-        "makes torch follow the notes.)",
-        "torch_note": "(The notes' form, m_0 = 0 and m_1 = β2·g_1, would give {other}: torch "
-        "does not dampen its first step.)",
-        "diff_notes": "notes: m_1 = {b1}·0 + {b2}·{g} = {m}; w_1 = {w0} - {lr}·{mn} = {w}",
-        "diff_torch": "torch: buf = g_1 = {m} (first step, no dampening); "
-        "w_1 = {w0} - {lr}·{mn} = {w}",
-        "diff_total": "w_1(notes) - w_1(torch) = {a} - {b} = {d} "
-        "(= η·g_1·(1 - β2) = {lr}·{g}·{b1d})",
-        "answer": "w_{k} = {w}",
-    },
-    "zh": {
-        "head": "一个权重的初始值为 w_0 = {w0}。"
-        "接下来 {k} 步的损失梯度已经给定（视为固定的数）：{gs}。",
-        "vanilla": "用普通（vanilla）随机梯度下降更新：w_t = w_(t-1) - η·g_t，学习率 η = {lr}"
-        "（torch 中为 `optim.SGD([w], lr={lr})`）。",
-        "notes": "用笔记中的动量随机梯度下降形式更新：m_t = β1·m_(t-1) + β2·g_t，从 m_0 = 0 开始，"
-        "然后 w_t = w_(t-1) - η·m_t，其中 η = {lr}，β1 = {b1}，β2 = {b2}。",
-        "torch": "用一个新建的 `torch.optim.SGD([w], lr={lr}, momentum={m}, dampening={d})` 更新"
-        "（还没有动量缓冲区）；每次 `opt.step()` 之前把 `w.grad` 设为 g_t。"
-        "torch 的规则：`buf = momentum·buf + (1 - dampening)·g_t`，然后 `w = w - lr·buf`；"
-        "想一想第一步时 buf 是什么。",
-        "ask_w": "{k} 步之后 w（即 w_{k}）是多少？误差在 ±{tol} 以内即可。",
-        "difference": "权重 w_0 = {w0} 在第一步得到梯度 g_1 = {g}。比较笔记中的动量随机梯度下降"
-        "（m_t = β1·m_(t-1) + β2·g_t，m_0 = 0，w_t = w_(t-1) - η·m_t）的一步，与新建的 "
-        "`torch.optim.SGD([w], lr={lr}, momentum={m}, dampening={d})` 的一步，其中 η = {lr}，"
-        "β1 = {b1}，β2 = 1 - dampening = {b2}。\n"
-        "w_1(笔记) - w_1(torch) 是多少？误差在 ±{tol} 以内即可。",
-        "vanilla_step": "第 {t} 步：w_{t} = {wp} - {lr}·{g} = {w}",
-        "notes_step": "第 {t} 步：m_{t} = {b1}·{mp} + {b2}·{g} = {m}；"
-        "w_{t} = {wp} - {lr}·{mn} = {w}",
-        "torch_first": "第 1 步：torch 还没有缓冲区，所以 buf = g_1 = {m}（不乘 1 - dampening）；"
-        "w_1 = {wp} - {lr}·{mn} = {w}",
-        "torch_step": "第 {t} 步：buf = {b1}·{mp} + (1 - {d})·{g} = {m}；"
-        "w_{t} = {wp} - {lr}·{mn} = {w}",
-        "notes_note": "（同样参数的普通 `torch.optim.SGD` 得到 {other}：它的第一步令 buf = g_1，"
-        "没有阻尼。事先把 `opt.state[w]['momentum_buffer']` 设为零，torch 就与笔记完全一致。）",
-        "torch_note": "（按笔记的形式，m_0 = 0、m_1 = β2·g_1，会得到 {other}："
-        "torch 的第一步不做阻尼。）",
-        "diff_notes": "笔记：m_1 = {b1}·0 + {b2}·{g} = {m}；w_1 = {w0} - {lr}·{mn} = {w}",
-        "diff_torch": "torch：buf = g_1 = {m}（第一步，无阻尼）；w_1 = {w0} - {lr}·{mn} = {w}",
-        "diff_total": "w_1(笔记) - w_1(torch) = {a} - {b} = {d}"
-        "（= η·g_1·(1 - β2) = {lr}·{g}·{b1d}）",
-        "answer": "w_{k} = {w}",
-    },
-}
+def sgd_args(p: dict[str, Any]) -> str:
+    """The keyword arguments of the question's torch.optim.SGD, as the prompt shows them."""
+    form, out = p["form"], [f"lr={dec(D(p['lr']))}"]
+    explicit = form in ("notes", "torch", "decay", "notes-vs-torch")  # shown even when 0
+    for name in ("momentum", "dampening", "weight_decay"):
+        if (explicit and name != "weight_decay") or p.get(name):
+            out.append(f"{name}={dec(D(p[name]))}")
+    if p.get("nesterov"):
+        out.append("nesterov=True")
+    return ", ".join(out)
+
+
+def loop_code(p: dict[str, Any], lang: str) -> str:
+    """The training loop of a forgot-backward question: `backward` steps with
+    loss.backward(), then the steps that forget it (indented for the prompt)."""
+    T, n = TEXT[lang], p["backward"]
+    zero_grad = "opt.zero_grad(set_to_none=False)" if FORGOT[p["form"]] == "zeros" else None
+    body = [f"    {zero_grad or 'opt.zero_grad()'}", "    loss = g * w"]
+    gs = [dec(D(g)) for g in p["grads"]]
+    lines = []
+    if n:
+        lines += [f"for g in [{', '.join(gs[:n])}]:  {T['code_back']}", *body]
+        lines += ["    loss.backward()", "    opt.step()"]
+    lines += [f"for g in [{', '.join(gs[n:])}]:  {T['code_forgot']}", *body, "    opt.step()"]
+    return "\n".join("    " + line for line in lines)
 
 
 def prompt_text(p: dict[str, Any], ask: str, lang: str) -> str:
@@ -213,12 +261,42 @@ def prompt_text(p: dict[str, Any], ask: str, lang: str) -> str:
         return T["difference"].format(
             w0=dec(D(p["w0"])), g=dec(D(p["grads"][0])), lr=lr, m=m, d=d, b1=m, b2=b2, tol=tol
         )
-    k = len(p["grads"])
+    form, k, args = p["form"], len(p["grads"]), sgd_args(p)
+    if form in FORGOT:
+        return T["forgot"].format(w0=dec(D(p["w0"])), args=args, code=loop_code(p, lang), tol=tol)
     gs = ", ".join(f"g_{t} = {dec(D(g))}" for t, g in enumerate(p["grads"], 1))
-    rule = T[p["form"]].format(lr=lr, m=m, d=d, b1=m, b2=b2)
-    steps = f"{k} step" if k == 1 else f"{k} steps"
-    head = T["head"].format(w0=dec(D(p["w0"])), k=k, steps=steps, gs=gs)
+    d_rule = T["d_rule_decay" if p.get("weight_decay") else "d_rule_plain"]
+    rule = T[form].format(lr=lr, m=m, d=d, b1=m, b2=b2, args=args, d_rule=d_rule)
+    steps = T["step_one" if k == 1 else "steps"].format(k=k)
+    head = T["head"].format(w0=dec(D(p["w0"])), steps=steps, gs=gs)
     return f"{head}\n{rule}\n" + T["ask_w"].format(k=k, steps=steps, tol=tol)
+
+
+def step_line(
+    T: dict[str, str], p: dict[str, Any], t: int, s: Step, wp: Decimal, mp: Decimal
+) -> str:
+    """The solution line of step t (1-based) of a torch-rule form (vanilla included)."""
+    if s.g is None:
+        return T["skip_step"].format(t=t, w=dec(s.w))
+    lr, mu, wd = D(p["lr"]), D(p["momentum"]), D(p.get("weight_decay", 0))
+    zero = t > p.get("backward", len(p["grads"]))
+    if mu == 0 and wd == 0 and not zero:
+        return T["vanilla_step"].format(t=t, wp=dec(wp), lr=dec(lr), g=_n(s.g), w=dec(s.w))
+    src, parts = ("d" if wd else "g"), [T["zero_part"]] if zero else []
+    if wd:
+        parts.append(T["decay_part"].format(t=t, g=dec(s.g), wd=dec(wd), wpn=_n(wp), d=dec(s.d)))
+    if mu:
+        if s.first:
+            parts.append(T["buf_first"].format(src=src, t=t, m=dec(s.m)))
+        else:
+            damp = dec(D(p["dampening"]))
+            f = {"b1": dec(mu), "mp": _n(mp), "damp": damp, "dn": _n(s.d), "m": dec(s.m)}
+            parts.append(T["buf_step"].format(**f))
+        if p.get("nesterov"):
+            f = {"src": src, "t": t, "b1": dec(mu), "dv": dec(s.d), "mn": _n(s.m), "u": dec(s.u)}
+            parts.append(T["nesterov_part"].format(**f))
+    parts.append(T["w_part"].format(t=t, wp=dec(wp), lr=dec(lr), un=_n(s.u), w=dec(s.w)))
+    return T["step"].format(t=t, body=T["sep"].join(parts))
 
 
 def solution_text(p: dict[str, Any], ask: str, lang: str) -> str:
@@ -227,41 +305,50 @@ def solution_text(p: dict[str, Any], ask: str, lang: str) -> str:
     b2 = 1 - d
     if ask == "difference":
         one = dict(p, grads=p["grads"][:1])
-        (mn, wn), (mt, wt) = trajectory(one, "notes")[0], trajectory(one, "torch")[0]
+        n, t = trajectory(one, "notes")[0], trajectory(one, "torch")[0]
         common = {"w0": dec(D(p["w0"])), "lr": dec(lr), "b1": dec(b1), "b2": dec(b2)}
         g = _n(D(p["grads"][0]))
         return "\n".join(
             [
-                T["diff_notes"].format(g=g, m=dec(mn), mn=_n(mn), w=dec(wn), **common),
-                T["diff_torch"].format(m=dec(mt), mn=_n(mt), w=dec(wt), **common),
+                T["diff_notes"].format(g=g, m=dec(n.m), mn=_n(n.m), w=dec(n.w), **common),
+                T["diff_torch"].format(m=dec(t.m), mn=_n(t.m), w=dec(t.w), **common),
                 T["diff_total"].format(
-                    a=dec(wn), b=_n(wt), d=dec(wn - wt), lr=dec(lr), g=g, b1d=_n(b2)
+                    a=dec(n.w), b=_n(t.w), d=dec(n.w - t.w), lr=dec(lr), g=g, b1d=_n(b2)
                 ),
             ]
         )
-    form, lines = p["form"], []
+    form, lines, k = p["form"], [], len(p["grads"])
     w_prev, m_prev = D(p["w0"]), ZERO
-    for t, ((m, w), g) in enumerate(zip(trajectory(p), p["grads"], strict=True), 1):
-        f = {"t": t, "wp": dec(w_prev), "lr": dec(lr), "g": _n(D(g)), "m": dec(m), "mn": _n(m)}
-        f |= {"w": dec(w), "b1": dec(b1), "b2": dec(b2), "d": dec(d), "mp": _n(m_prev)}
-        if form == "vanilla":
-            lines.append(T["vanilla_step"].format(**f))
-        elif form == "notes":
+    for t, s in enumerate(trajectory(p), 1):
+        if form == "notes":
+            f = {"t": t, "wp": dec(w_prev), "lr": dec(lr), "g": _n(D(s.g)), "m": dec(s.m)}
+            f |= {"mn": _n(s.m), "w": dec(s.w), "b1": dec(b1), "b2": dec(b2), "mp": _n(m_prev)}
             lines.append(T["notes_step"].format(**f))
         else:
-            lines.append(T["torch_first" if t == 1 else "torch_step"].format(**f))
-        w_prev, m_prev = w, m
-    if form != "vanilla":
-        other = trajectory(p, "torch" if form == "notes" else "notes")[-1][1]
-        lines.append(T[f"{form}_note"].format(other=dec(other)))
+            lines.append(step_line(T, p, t, s, w_prev, m_prev))
+        w_prev, m_prev = s.w, s.m
+    if form == "notes":
+        lines.append(T["notes_note"].format(other=dec(trajectory(p, "torch")[-1].w)))
+    if form in ("torch", "decay") and d:
+        lines.append(T["torch_note"].format(other=dec(trajectory(p, "notes")[-1].w)))
+    if form == "decay":
+        lines.append(T["decay_note"].format(other=dec(trajectory(p, decay_after=True)[-1].w)))
+    if form == "nesterov":
+        other = trajectory(p, no_nesterov=True)[-1].w
+        lines.append(T["nesterov_note"].format(k=k, other=dec(other)))
+    if form in FORGOT:
+        full = dec(trajectory(p, forgotten="applied")[-1].w)
+        other = dec(trajectory(p, forgotten="none")[-1].w)
+        key = "forgot_note" if form == "forgot-backward" else "zeros_note"
+        lines.append(T[key].format(k=k, other=full if key == "forgot_note" else other, full=full))
     return "\n".join(lines)
 
 
 def answer_text(p: dict[str, Any], ask: str, lang: str) -> str:
     if ask == "difference":
         one = dict(p, grads=p["grads"][:1])
-        return dec(trajectory(one, "notes")[0][1] - trajectory(one, "torch")[0][1])
-    return TEXT[lang]["answer"].format(k=len(p["grads"]), w=dec(trajectory(p)[-1][1]))
+        return dec(trajectory(one, "notes")[0].w - trajectory(one, "torch")[0].w)
+    return TEXT[lang]["answer"].format(k=len(p["grads"]), w=dec(trajectory(p)[-1].w))
 
 
 # ---------------------------------------------------------------- generator
@@ -275,14 +362,25 @@ def misconceptions(p: dict[str, Any], ask: str) -> list[tuple[str, float]]:
             ("difference-reversed", first_step_difference(p, reverse=True)),
             ("lr-forgotten", first_step_difference(p, no_lr=True)),
         ]
-    form = p["form"]
-    out = []
-    if form == "torch":
-        out.append(("torch-first-step-dampened", final_w(p, "notes")))
-    elif form == "notes":
+    form, out = p["form"], []
+    momentum, decay = p["momentum"] != 0, p.get("weight_decay", 0) != 0
+    if form == "notes":
         out.append(("notes-first-step-undampened", final_w(p, "torch")))
+    elif form != "vanilla" and momentum and p["dampening"] != 0:
+        out.append(("torch-first-step-dampened", final_w(p, "notes")))
+    if form in FORGOT:
+        out.append(("backward-forgotten-applied", final_w(p, forgotten="applied")))
+        if form == "forgot-backward":
+            out.append(("grads-zeroed", final_w(p, forgotten="zeros")))
+        else:
+            out.append(("zeros-skipped", final_w(p, forgotten="none")))
+    if p.get("nesterov"):
+        out.append(("nesterov-ignored", final_w(p, no_nesterov=True)))
+    if decay:
+        out.append(("decay-after-buffer", final_w(p, decay_after=True)))
+        out.append(("decay-ignored", final_w(p, no_decay=True)))
     out.append(("sign-flipped", final_w(p, sign_flipped=True)))
-    if form != "vanilla":
+    if momentum:
         out.append(("buffer-not-carried", final_w(p, carry=False)))
     out.append(("lr-forgotten", final_w(p, no_lr=True)))
     return out
@@ -291,58 +389,25 @@ def misconceptions(p: dict[str, Any], ask: str) -> list[tuple[str, float]]:
 @register
 class SgdMomentum(Generator):
     id = FAMILY
-    version = 1
+    version = 2
     topic = "Optimization"
     topic_zh = "优化"
-    title = "SGD steps: vanilla, the notes' momentum form, and torch's SGD(momentum, dampening)"
+    title = (
+        "SGD steps: vanilla, the notes' momentum form, torch's SGD (momentum, dampening, "
+        "weight_decay, nesterov) and a forgotten loss.backward()"
+    )
     title_zh = (
-        "随机梯度下降的若干步：普通形式、笔记中的动量形式与 torch 的 SGD(momentum, dampening)"
+        "随机梯度下降的若干步：普通形式、笔记中的动量形式、torch 的 SGD（momentum、dampening、"
+        "weight_decay、nesterov）以及忘了 loss.backward() 的情形"
     )
     formula_tex = (
-        r"m_t = \beta_1 m_{t-1} + \beta_2 g_t,\quad w_t = w_{t-1} - \eta\, m_t"
-        r"\quad(\text{torch: } m_1 = g_1,\ \beta_2 = 1 - \text{dampening})"
+        r"d_t = g_t + \lambda w_{t-1},\quad m_t = \beta_1 m_{t-1} + \beta_2 d_t,\quad"
+        r" w_t = w_{t-1} - \eta\, m_t\ (\text{nesterov: } \eta\,(d_t + \beta_1 m_t))"
+        r"\quad(\text{torch: } m_1 = d_1,\ \beta_2 = 1 - \text{dampening})"
     )
     levels = 3
-    explanations = {
-        "torch-first-step-dampened": (
-            "torch.optim.SGD does not dampen its first step: with no buffer yet it sets "
-            "buf = g_1; only later steps use buf = momentum·buf + (1 - dampening)·g_t."
-        ),
-        "notes-first-step-undampened": (
-            "In the notes' form m_0 = 0, so m_1 = β2·g_1: the first step is scaled by β2 too; "
-            "starting with m_1 = g_1 is what torch does."
-        ),
-        "sign-flipped": "Gradient descent steps against the gradient: w - η·m, not w + η·m.",
-        "buffer-not-carried": (
-            "The momentum buffer carries over from step to step (m_t = β1·m_(t-1) + ...), so "
-            "earlier gradients keep contributing; it does not restart at every step."
-        ),
-        "lr-forgotten": "Every step is scaled by the learning rate: w - η·m, not w - m.",
-        "difference-reversed": (
-            "The question asks notes minus torch: the notes' first step moves w by η·β2·g_1, "
-            "torch's by η·g_1, so w_1(notes) - w_1(torch) = η·g_1·(1 - β2)."
-        ),
-    }
-    explanations_zh = {
-        "torch-first-step-dampened": (
-            "torch.optim.SGD 的第一步不做阻尼：还没有缓冲区时它令 buf = g_1；"
-            "之后的步才用 buf = momentum·buf + (1 - dampening)·g_t。"
-        ),
-        "notes-first-step-undampened": (
-            "笔记的形式从 m_0 = 0 开始，所以 m_1 = β2·g_1，第一步同样乘以 β2；"
-            "第一步直接取 m_1 = g_1 是 torch 的做法。"
-        ),
-        "sign-flipped": "梯度下降沿梯度的反方向走：w - η·m，而不是 w + η·m。",
-        "buffer-not-carried": (
-            "动量缓冲区会一步步累积（m_t = β1·m_(t-1) + ...），之前的梯度仍有贡献；"
-            "它不会在每一步重新开始。"
-        ),
-        "lr-forgotten": "每一步都要乘以学习率：w - η·m，而不是 w - m。",
-        "difference-reversed": (
-            "题目问的是笔记减 torch：笔记的第一步让 w 移动 η·β2·g_1，torch 的移动 η·g_1，"
-            "所以 w_1(笔记) - w_1(torch) = η·g_1·(1 - β2)。"
-        ),
-    }
+    explanations: dict[str, str] = DATA["explanations"]
+    explanations_zh: dict[str, str] = DATA["explanations_zh"]
 
     def generate(self, rng: random.Random, difficulty: int) -> Question:
         p, ask = draw_params(rng, difficulty)
@@ -353,10 +418,10 @@ class SgdMomentum(Generator):
         result: Any
         if ask == "difference":
             one = dict(p, grads=p["grads"][:1])
-            result = [float(trajectory(one, f)[0][1]) for f in ("notes", "torch")]
+            result = [float(trajectory(one, f)[0].w) for f in ("notes", "torch")]
             expected = first_step_difference(p)
         else:
-            result = [float(w) for _, w in trajectory(p)]
+            result = [float(s.w) for s in trajectory(p)]
             expected = result[-1]
         return self.question(
             difficulty,
