@@ -114,6 +114,7 @@ def test_lenet_like_network() -> None:
         "flatten-channels-forgotten": 156 + 10 * 14 * 14 + 10,
         "pool-ignored": 156 + 10 * 6 * 28 * 28 + 10,
         "padding-once": 156 + 10 * 6 * 13 * 13 + 10,  # conv 26, pool 13
+        "no-plus-one": 156 + 10 * 6 * 13 * 13 + 10,  # conv 27, pool 13: both named
         "linear-plus-one-both": 156 + 1177 * 11,
     }
 

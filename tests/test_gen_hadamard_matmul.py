@@ -133,12 +133,17 @@ def test_shape_questions() -> None:
     for text in ("(2, 2)", "2x2", "[2, 2]", "torch.Size([2, 2])", "2×2"):
         assert grade(q, text).correct, text
     ids = {m.id: m.value for m in q.misconceptions}
-    assert ids == {"matmul-as-mul": None, "matmul-transposed": [3, 3], "shape-as-a": [2, 3]}
+    assert ids == {
+        "matmul-as-mul": None,
+        "matmul-transposed": [3, 3],
+        "shape-inner": [3, 3],  # the same wrong shape as matmul-transposed: both are named
+        "shape-as-a": [2, 3],
+    }
     q = _q(M23, [[1, 2, 3]] * 3, "matmul", "shape")  # (2, 3) @ (3, 3) -> (2, 3)
-    ids = {m.id: m.value for m in q.misconceptions}  # b @ a fails too: same answer, dropped
-    assert ids == {"matmul-as-mul": None, "shape-inner": [3, 3]}
+    ids = {m.id: m.value for m in q.misconceptions}  # b @ a fails too: both named
+    assert ids == {"matmul-as-mul": None, "matmul-transposed": None, "shape-inner": [3, 3]}
     q = _q(M32, M23, "matmul", "shape")  # (3, 2) @ (2, 3) -> (3, 3)
-    assert grade(q, "(2, 2)").mistake_ids == ("matmul-transposed",)
+    assert grade(q, "(2, 2)").mistake_ids == ("matmul-transposed", "shape-inner")
     assert grade(q, "(3, 2)").mistake_ids == ("shape-as-a",)
     q = _q(M23, M32, "matmul", "shape")
     assert grade(q, "(2, 3)").mistake_ids == ("shape-as-a",)
@@ -166,7 +171,7 @@ def test_defined_questions() -> None:
         assert grade(q, text).correct, text
     for text in ("no", "n", "false", "否"):
         g = grade(q, text)
-        assert not g.correct and g.mistake_ids == ("mul-no-broadcast",)
+        assert not g.correct and g.mistake_ids == ("mul-no-broadcast", "mul-as-matmul")
     with pytest.raises(AnswerFormatError):
         grade(q, "maybe")
 

@@ -79,7 +79,7 @@ def test_grading() -> None:
     assert grade(q, "-150").mistake_ids == ("minus-times",)
     assert grade(q, "46").mistake_ids == ("minus-factor",)
     assert grade(q, "200").mistake_ids == ("factor-inverted",)
-    assert not grade(q, "12.6").correct and grade(q, "12.6").misconception is None
+    assert not grade(q, "12.6").correct and grade(q, "12.6").misconceptions == ()
     f = _q("infer-faster", 120, new=30, level=3)
     assert grade(f, "4").correct and grade(f, "1/4").mistake_ids == ("time-vs-rate",)
 

@@ -108,7 +108,7 @@ def test_stack_parameters_question() -> None:
         "receptive field, single: 5",
     ]
     g = grade(q, "36928")
-    assert not g.correct and g.misconception is not None
+    assert not g.correct and g.misconceptions
     assert g.mistake_ids == ("one-layer-only",)
 
 
@@ -118,7 +118,7 @@ def test_receptive_field_question() -> None:
     assert ids(q) == {"rf-3n": 9, "rf-no-plus-one": 6, "rf-product": 27}
     assert grade(q, "7").correct
     g = grade(q, "9")
-    assert g.misconception is not None and g.mistake_ids == ("rf-3n",)
+    assert g.mistake_ids == ("rf-3n",)
 
 
 def test_num_convs_question() -> None:
@@ -142,7 +142,7 @@ def test_ratio_question_without_bias() -> None:
         assert grade(q, typed).correct, typed
     assert not grade(q, "0.55").correct
     g = grade(q, "49/27")
-    assert g.misconception is not None and g.mistake_ids == ("ratio-inverted",)
+    assert g.mistake_ids == ("ratio-inverted",)
     assert ids(q)["bias-when-off"] == pytest.approx(110784 / 200768)
 
 
