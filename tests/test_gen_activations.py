@@ -176,3 +176,39 @@ def test_chinese_text() -> None:
     zh = get(FAMILY).zh(_collapse("weight"))
     assert "`net = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))`" in zh["prompt"]
     assert "W = W2·W1 = [[3, 4], [1, 2]]" in zh["solution"]
+
+
+def test_formula_side_is_sympy() -> None:
+    """Values and derivatives come from sympy (sympy.diff, simplify at x = ln r); verified_by
+    names sympy and torch; the hand-written Fraction formulas are gone."""
+    from pathlib import Path
+
+    from quizzer.generators import activations as act
+
+    assert act.exact_point("sigmoid", "value", "-ln 2") == sympy.Rational(1, 3)
+    assert act.exact_point("tanh", "value", "ln 4") == sympy.Rational(15, 17)
+    assert act.exact_point("tanh", "derivative", "ln 4") == sympy.Rational(64, 289)
+    assert act.exact_point("sigmoid", "derivative", "ln 3") == sympy.Rational(3, 16)
+    assert sympy.sstr(act.exact_point("sigmoid", "value", "0.3")) == "1/(exp(-3/10) + 1)"
+    assert act.exact_point("leaky_relu", "value", "-2.9", 0.1) == sympy.Rational(-29, 100)
+    assert act.ratio("-ln 2") == sympy.Rational(1, 2)
+    q = _point("tanh", "ln 4", "derivative")
+    assert q.answer == "0.2215 (exactly 64/289)" and q.extra["exact"] == "64/289"
+    assert q.torch_check is not None and q.torch_check.output == "0.8823529412 0.2214532872"
+    assert q.verified_by[0] == f"sympy {sympy.__version__}: exact closed forms"
+    assert q.verified_by[1].startswith("torch ")
+    assert "tanh(ln 4) = 15/17" in q.solution
+    source = Path(act.__file__).read_text(encoding="utf-8")
+    assert "fractions" not in source and "Fraction" not in source
+    assert not hasattr(act, "ln_ratio") and not hasattr(act, "exact")
+    assert get(FAMILY).formula_by == "sympy" and get(FAMILY).version == 2
+
+
+def test_exact_answers_per_level() -> None:
+    """How many of 1,000 seeds have sympy's exact fraction: most of level 1 (x = ln r), some
+    of level 2 (derivatives at ln r), none at level 3 (decimals)."""
+    counts = [
+        sum("exact" in draft(FAMILY, seed, level).extra for seed in range(1000))
+        for level in (1, 2, 3)
+    ]
+    assert counts[0] >= 600 and counts[1] >= 150 and counts[2] == 0, counts

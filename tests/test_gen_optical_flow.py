@@ -118,3 +118,37 @@ def test_grading() -> None:
         assert grade(q, text).correct, text
     assert grade(q, "(-11/15, 9/5)").mistake_ids == ("uv-swapped",)
     assert grade(q, "(-1.8, 0.7333)").mistake_ids == ("it-sign",)
+
+
+def test_formula_side_is_sympy() -> None:
+    """The exact answers are sympy's (issue 9 item 12): Rationals, an LU solve over QQ for two
+    pixels; verified_by names sympy and torch; the hand-written Fraction code is gone."""
+    from pathlib import Path
+
+    from quizzer.generators import optical_flow as of
+
+    assert of.solve_one(-7, -3, -16, 2.5, "u") == sympy.Rational(-47, 14)
+    assert isinstance(of.solve_one(-7, -3, -16, 2.5, "u"), sympy.Rational)
+    assert of.solve_two(((1, -3, -4), (-4, -3, 5))) == (
+        sympy.Rational(9, 5),
+        sympy.Rational(-11, 15),
+    )
+    assert of.solve_two(((1, 2, 3), (2, 4, 1))) is None  # singular
+    assert of.determinant([[1, -3, -4], [-4, -3, 5]]) == -15
+    q = _two([[1, -3, -4], [-4, -3, 5]])
+    assert q.verified_by == (
+        f"sympy {sympy.__version__}: exact closed forms",
+        q.verified_by[1],
+    ) and q.verified_by[1].startswith("torch ")
+    assert q.torch_check.output == "u = 1.800000, v = -0.733333"  # real torch.linalg.solve
+    assert q.result == [1.8, -0.7333333333333333]  # float(9/5), float(-11/15)
+    source = Path(of.__file__).read_text(encoding="utf-8")
+    assert "fractions" not in source and "Fraction" not in source
+    assert get(FAMILY).formula_by == "sympy" and get(FAMILY).version == 2
+
+
+def test_every_level_is_exact(drawn: dict[int, list[Question]]) -> None:
+    """Every drawn question carries sympy's exact answer, and none was rejected."""
+    for level in (1, 2, 3):
+        assert all("exact" in q.extra and q.attempt == 0 for q in drawn[level]), level
+    assert sum(q.params["frames"] is not None for q in drawn[2]) >= 400

@@ -159,3 +159,37 @@ def test_chinese_text() -> None:
     zh = get(FAMILY).zh(verify(get(FAMILY).build(3, p, "wd-step")))
     assert "`torch.optim.SGD([w], lr=0.1, weight_decay=0.1)`" in zh["prompt"]
     assert "等价于 L2 正则化项 (λ/2)·Σw_i²" in zh["solution"]
+
+
+def test_formula_side_is_sympy() -> None:
+    """The answers are sympy Rationals from the short decimals; verified_by names sympy and
+    torch; the Decimal code (borrowed from sgd_momentum) is gone; the wording is data."""
+    import re
+    from pathlib import Path
+
+    from quizzer.generators import regularization as reg
+
+    p = {"weights": [0.1, -0.5], "grads": [1, 2], "lr": 0.1, "weight_decay": 0.01}
+    assert reg.exact_answer(p, "wd-step") == [
+        sympy.Rational(-1, 10000),
+        sympy.Rational(-1399, 2000),
+    ]
+    q = verify(get(FAMILY).build(3, p, "wd-step"))
+    assert q.answer == "[-0.0001, -0.6995]" and q.expected == [-0.0001, -0.6995]
+    assert q.torch_check is not None and q.torch_check.output == "[-0.0001, -0.6995]\nTrue"
+    assert q.verified_by[0] == f"sympy {sympy.__version__}: exact closed forms"
+    assert q.verified_by[1].startswith("torch ")
+    pen = {"weights": [1, -2, 3], "lam": 0.1, "norm": "l2", "half": True, "data_loss": 0.69}
+    assert reg.exact_answer(pen, "total") == sympy.Rational(139, 100)
+    tenth = sympy.Rational(1, 10)
+    assert reg.exact_answer(pen | {"norm": "l1"}, "grad") == [tenth, -tenth, tenth]
+    for value, text in (((-1, 100000), "-0.00001"), ((14, 1), "14"), ((47, 50), "0.94")):
+        assert reg.dec(sympy.Rational(*value)) == text
+    source = Path(reg.__file__).read_text(encoding="utf-8")
+    assert "Decimal" not in source and "sgd_momentum" not in source
+    assert get(FAMILY).formula_by == "sympy" and get(FAMILY).version == 2
+    fields = re.compile(r"\{(\w+)")
+    en, zh = reg.TEXT["en"], reg.TEXT["zh"]
+    assert set(en) == set(zh)
+    for key in en:
+        assert set(fields.findall(en[key])) == set(fields.findall(zh[key])), key

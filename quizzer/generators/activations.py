@@ -1,26 +1,30 @@
 """activations: sigmoid / tanh / ReLU / leaky ReLU values and derivatives, and why two
 linear layers with no activation between them collapse into one.
 
-- value / derivative of fn at x. Inputs x = ±ln r (and 0 = ln 1) are exact: sigmoid(ln r)
-  = r/(1 + r), tanh(ln r) = (r² - 1)/(r² + 1), sigmoid' = σ(1 - σ), tanh' = 1 - tanh².
-  Other inputs are short decimals, computed with math.
+- value / derivative of fn at x, by sympy (imported lazily on first use): the function as a
+  sympy expression, sympy.diff for the derivative, evaluated at x = ±ln r (and 0 = ln 1),
+  where sympy simplifies it to a fraction (sigmoid(ln r) = r/(1 + r), tanh(ln r) =
+  (r² - 1)/(r² + 1), ...), or at a short decimal (a Rational), evaluated to 30 digits.
 - collapse: nn.Sequential(nn.Linear(W1, b1), nn.Linear(W2, b2)) equals one nn.Linear with
   W = W2·W1 and b = W2·b1 + b2 (ask "weight" or "bias"), small integers throughout.
 
-Misconception values come from `act`, `dact` and `collapse` with a flag switched on.
+Misconception values come from `act`, `dact` (floats) and `collapse` with a flag switched on.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import tomllib
-from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quizzer.generators import Generator, register
 from quizzer.question import Question
+
+if TYPE_CHECKING:
+    from sympy import Expr, Rational
 
 FAMILY = "activations"
 TOLERANCE = 1e-3
@@ -34,19 +38,56 @@ Matrix = list[list[int]]
 # ---------------------------------------------------------------- formula: activations
 
 
-def ln_ratio(x_text: str) -> Fraction | None:
-    """r with x = ln r for an exact input ("0", "ln 3", "-ln 2"), else None."""
-    if x_text == "0":
-        return Fraction(1)
-    if "ln" not in x_text:
-        return None
-    r = Fraction(int(x_text.split()[-1]))
-    return 1 / r if x_text.startswith("-") else r
-
-
 def x_value(x_text: str) -> float:
-    r = ln_ratio(x_text)
-    return float(x_text) if r is None else math.log(r.numerator) - math.log(r.denominator)
+    """The float x the params carry (and torch gets): ln 3 is math.log(3)."""
+    if "ln" not in x_text:
+        return float(x_text)
+    ln = math.log(int(x_text.split()[-1]))
+    return -ln if x_text.startswith("-") else ln
+
+
+def x_exact(x_text: str) -> Expr:
+    """x as sympy writes it: "ln 3" is log(3), "-ln 2" is -log(2), "0.3" is 3/10."""
+    import sympy
+
+    if "ln" not in x_text:
+        return sympy.Rational(x_text)
+    ln = sympy.log(int(x_text.split()[-1]))
+    return -ln if x_text.startswith("-") else ln
+
+
+@functools.cache
+def _function(fn: str, slope: float | None) -> tuple[Expr, Expr, Expr]:
+    """(x, f(x), f'(x)) as sympy expressions; f' by sympy.diff."""
+    import sympy
+
+    x = sympy.Symbol("x", real=True)
+    f = {
+        "sigmoid": lambda: 1 / (1 + sympy.exp(-x)),
+        "tanh": lambda: sympy.tanh(x),
+        "relu": lambda: sympy.Max(0, x),
+        "leaky_relu": lambda: sympy.Piecewise((x, x >= 0), (sympy.Rational(str(slope)) * x, True)),
+    }[fn]()
+    return x, f, sympy.diff(f, x)
+
+
+@functools.lru_cache(maxsize=1024)
+def exact_point(fn: str, ask: str, x_text: str, slope: float | None = None) -> Expr:
+    """fn(x) or fn'(x) exactly: a fraction at x = ±ln r, else sympy's unevaluated value."""
+    import sympy
+
+    x, f, df = _function(fn, slope)
+    value = (f if ask == "value" else df).subs(x, x_exact(x_text))
+    if value.has(sympy.exp, sympy.tanh) and "ln" in x_text:  # e^(ln r) = r: a fraction
+        value = sympy.simplify(value.rewrite(sympy.exp))
+    return value
+
+
+def ratio(x_text: str) -> Rational:
+    """r = e^x for x = ±ln r (sympy simplifies exp(-log(2)) to 1/2)."""
+    import sympy
+
+    return sympy.exp(x_exact(x_text))
 
 
 def sigmoid(x: float) -> float:
@@ -104,15 +145,6 @@ def dact(
     if abs_negative:
         return -1.0
     return 0.0 if fn == "relu" or as_relu else float(slope)  # type: ignore[arg-type]
-
-
-def exact(fn: str, ask: str, r: Fraction) -> Fraction:
-    """The exact answer at x = ln r for sigmoid / tanh."""
-    if fn == "sigmoid":
-        s = r / (1 + r)
-        return s if ask == "value" else s * (1 - s)
-    t = (r * r - 1) / (r * r + 1)
-    return t if ask == "value" else 1 - t * t
 
 
 # ---------------------------------------------------------------- formula: collapse
@@ -218,13 +250,12 @@ def fn_name(p: dict[str, Any], lang: str) -> str:
     return {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}[fn]
 
 
-def answer_value(p: dict[str, Any], ask: str) -> tuple[float, Fraction | None]:
-    r = ln_ratio(p["x_text"]) if p["fn"] in ("sigmoid", "tanh") else None
-    if r is not None:
-        e = exact(p["fn"], ask, r)
-        return float(e), e
-    f = act if ask == "value" else dact
-    return f(p["fn"], p["x"], p["negative_slope"]), None
+def answer_value(p: dict[str, Any], ask: str) -> tuple[float, Rational | None]:
+    """The answer as a float (sympy's value to 30 digits) and, for sigmoid / tanh where sympy
+    finds it rational (x = ±ln r), the exact fraction."""
+    value = exact_point(p["fn"], ask, p["x_text"], p["negative_slope"])
+    exact = value if value.is_Rational and p["fn"] in ("sigmoid", "tanh") else None
+    return float(value.evalf(30)), exact
 
 
 def answer_text(p: dict[str, Any], ask: str, lang: str) -> str:
@@ -235,10 +266,10 @@ def answer_text(p: dict[str, Any], ask: str, lang: str) -> str:
     value, e = answer_value(p, ask)
     if e is None:
         return f"≈ {value:.4f}" if p["fn"] in ("sigmoid", "tanh") else _fmt(value)
-    if e.denominator == 1:
+    if e.q == 1:
         return str(e)
     short = _fmt(value) if len(_fmt(value)) <= 7 else f"{value:.4f}"
-    return f"{short} ({'精确值' if lang == 'zh' else 'exactly'} {e})"
+    return TEXT[lang]["exactly"].format(value=short, exact=e)
 
 
 # en and zh text templates (the same keys), data beside the module
@@ -289,15 +320,14 @@ def solution_text(p: dict[str, Any], ask: str, lang: str) -> str:
     fn, xt = p["fn"], p["x_text"]
     value, e = answer_value(p, ask)
     shown = answer_text(p, ask, lang)
-    r = ln_ratio(xt) if fn in ("sigmoid", "tanh") else None
     lines = []
     if fn in ("sigmoid", "tanh"):
         key = "sig" if fn == "sigmoid" else "tanh"
         lines.append(T[key])
-        if r is not None:
-            lines.append(T[f"{key}_ln"].format(r=r))
-        f_value = exact(fn, "value", r) if r is not None else act(fn, p["x"])
-        f_text = str(f_value) if r is not None else _fmt(float(f_value))
+        if xt == "0" or "ln" in xt:  # x = ln r
+            lines.append(T[f"{key}_ln"].format(r=ratio(xt)))
+        f_value, f_exact = answer_value(p, "value")
+        f_text = str(f_exact) if f_exact is not None else _fmt(f_value)
         lines.append(T["value_line"].format(name=fn, xt=xt, v=f_text))
         if ask == "derivative":
             eq = shown if shown.startswith("≈") else f"= {shown}"
@@ -345,7 +375,7 @@ def misconceptions(p: dict[str, Any], ask: str) -> list[tuple[str, Any]]:
 @register
 class Activations(Generator):
     id = FAMILY
-    version = 1
+    version = 2
     topic = "Activations"
     topic_zh = "激活函数"
     title = "sigmoid, tanh, ReLU, leaky ReLU: values, derivatives, and why linear layers collapse"
@@ -354,6 +384,7 @@ class Activations(Generator):
         r"\sigma(x) = \frac{1}{1 + e^{-x}},\ \sigma' = \sigma(1 - \sigma),\ "
         r"\tanh' = 1 - \tanh^2;\quad W_2(W_1 x + b_1) + b_2 = (W_2 W_1)x + (W_2 b_1 + b_2)"
     )
+    formula_by = "sympy"
     levels = 3
     explanations = {
         "sigmoid-tanh-swapped": (

@@ -3,22 +3,28 @@
 Study notes (2023-09-07): motion of length R at angle θ during an exposure T gives
 H(u, v) = T·sin(πa)/(πa)·exp(−jπa), a = uR cosθ + vR sinθ (the notes: "it didn't work" for
 the author). sin(πa)/(πa) is the normalized sinc (torch.sinc, np.sinc), 1 at a = 0; H = 0
-where a is a nonzero integer. The formula side uses exact cos/sin of the nice angles, exact
-closed forms where a is rational, and math for the decimals; the checker runs torch.sinc
-and torch.exp in complex128.
+where a is a nonzero integer. The formula side is sympy (imported lazily on first use): exact
+cos/sin of the nice angles, a as an exact expression, and, where a is rational, sin(πa)/(πa),
+cos(πa) with sympy.pi reduced to a closed form (2*sqrt(3)/pi, -pi/2); where a has square
+roots, the same formula evaluated to 30 digits (mpmath, sympy's numeric backend). The
+misconception variants are plain float arithmetic. The checker runs torch.sinc and torch.exp
+in complex128.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import tomllib
-from fractions import Fraction as F
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from quizzer.generators import Generator, register
 from quizzer.question import Question
+
+if TYPE_CHECKING:
+    from sympy import Expr, Rational
 
 # the question and solution texts (en, zh) and the misconception explanations are data
 DATA: dict[str, Any] = tomllib.loads(
@@ -26,31 +32,123 @@ DATA: dict[str, Any] = tomllib.loads(
 )
 TEXT: dict[str, dict[str, str]] = DATA["text"]
 
-ANGLES = (0, 30, 45, 60, 90)
-COS = {0: (F(1), 1), 30: (F(1, 2), 3), 45: (F(1, 2), 2), 60: (F(1, 2), 1), 90: (F(0), 1)}
-SIN = {t: COS[90 - t] for t in ANGLES}  # exact c·sqrt(k)
-SIN_DEG = {0: (F(0), 1), 30: (F(1, 2), 1), 45: (F(1, 2), 2), 60: (F(1, 2), 3), 90: (F(1), 1)}
 EXAMPLES = ("2*sqrt(3)/pi", "3*sqrt(2)/(4*pi)")
 TOL = 1e-3
+PRECISION = 30  # digits of sympy's evalf before a value becomes a float
 
-# ---------------------------------------------------------------- formula (pure Python)
-
-
-def _f(text: Any) -> F:
-    return F(str(text))
+# ---------------------------------------------------------------- exact (sympy)
 
 
-def _exact(c: F, k: int) -> float:
-    return float(c) * math.sqrt(k)
+@functools.lru_cache(maxsize=1024)
+def rational(text: Any) -> Rational:
+    """The exact number a param stands for: "0.05" is 1/20, "1/12" is 1/12."""
+    import sympy
+
+    return sympy.Rational(str(text))
+
+
+@functools.cache
+def trig(theta: int) -> tuple[Expr, Expr]:
+    """(cos θ, sin θ) exactly, θ in degrees: sympy gives sqrt(3)/2, sqrt(2)/2, 1/2, 0, 1."""
+    import sympy
+
+    angle = sympy.pi * theta / 180
+    return sympy.cos(angle), sympy.sin(angle)
+
+
+@functools.cache
+def trig_float(theta: int) -> tuple[float, float]:
+    c, s = trig(theta)
+    return float(c), float(s)  # exactly 0.0 where sympy's value is 0
+
+
+@functools.lru_cache(maxsize=4096)
+def _arg_exact(u: Any, v: Any, r: int, theta: int) -> Expr:
+    import sympy
+
+    c, s = trig(theta)
+    a = sympy.Integer(0)
+    for freq, f in ((u, c), (v, s)):
+        if freq is not None:
+            a += rational(freq) * r * f
+    return a.expand()
+
+
+def arg_exact(p: dict[str, Any]) -> Expr:
+    """a = uR cosθ + vR sinθ as an exact sympy number (rational, or with square roots)."""
+    return _arg_exact(p["u"], p["v"], p["R"], p["theta"])
+
+
+def _to_float(x: Expr) -> float:
+    return float(x.evalf(PRECISION))
+
+
+class Exact(NamedTuple):
+    """The formula side of one question, from sympy."""
+
+    value: float  # the asked quantity
+    result: Any  # [Re H, Im H], or the zero
+    closed: str | None  # sympy's closed form of the answer, when it has one
+    sinc: float  # sin(πa)/(πa), for the worked solution
+    cos: float  # cos(πa)
+
+
+def _phase_turns(a: Any, negative: bool, ceil: Any) -> Any:
+    """arg H / π: −a, plus 1 where the amplitude T·sin(πa)/(πa) is negative, into (−1, 1]
+    (a and ceil: sympy's, or mpmath's)."""
+    q = -a + (1 if negative else 0)
+    return q - 2 * ceil((q - 1) / 2)
+
+
+@functools.lru_cache(maxsize=4096)
+def _exact(u: Any, v: Any, r: int, theta: int, t: str, ask: str) -> Exact:
+    import sympy
+
+    pi = sympy.pi
+    if ask == "zero":  # the first zero along the axis of the unknown frequency: a = 1
+        c, s = trig(theta)
+        w = sympy.radsimp(1 / (r * (c if u is None else s)))
+        return Exact(_to_float(w), _to_float(w), sympy.sstr(w), 0.0, 0.0)
+    a = _arg_exact(u, v, r, theta)
+    if a.is_Rational:  # sympy evaluates sin(πa), cos(πa) at these angles: closed forms
+        sinc = sympy.Integer(1) if a == 0 else sympy.sin(pi * a) / (pi * a)
+        amp, cos, sin = rational(t) * sinc, sympy.cos(pi * a), sympy.sin(pi * a)
+        value = {
+            "magnitude": -amp if amp.is_negative else amp,
+            "real": amp * cos,
+            "phase": _phase_turns(a, bool(amp.is_negative), sympy.ceiling) * pi,
+        }[ask]
+        if not value.has(sympy.sin, sympy.cos):
+            h = [_to_float(amp * cos), _to_float(-amp * sin)]
+            closed = sympy.sstr(value)
+            return Exact(_to_float(value), h, closed, _to_float(sinc), _to_float(cos))
+    # no closed form (a has square roots): the same formula at a's value, evaluated with
+    # mpmath (sympy's arbitrary-precision backend) to PRECISION digits
+    import mpmath
+
+    with mpmath.workdps(PRECISION):
+        x = mpmath.mpf(a.evalf(PRECISION))
+        sinc_n = mpmath.sinpi(x) / (mpmath.pi * x)
+        big_t = rational(t)
+        amp_n, cos_n = mpmath.mpf(big_t.p) / big_t.q * sinc_n, mpmath.cospi(x)
+        turns = _phase_turns(x, amp_n < 0, mpmath.ceil)
+        value_n = {"magnitude": abs(amp_n), "real": amp_n * cos_n, "phase": turns * mpmath.pi}
+        h = [float(amp_n * cos_n), float(-amp_n * mpmath.sinpi(x))]
+        return Exact(float(value_n[ask]), h, None, float(sinc_n), float(cos_n))
+
+
+def exact(p: dict[str, Any], ask: str) -> Exact:
+    """The answer, full result and closed form of the question with params p."""
+    return _exact(p["u"], p["v"], p["R"], p["theta"], str(p["T"]), ask)
+
+
+# ---------------------------------------------------------------- misconceptions (floats)
 
 
 def arg(p: dict[str, Any], *, degrees: bool = False, swapped: bool = False) -> float:
-    """a = uR cosθ + vR sinθ; degrees=True feeds θ in degrees to cos/sin (a bug)."""
-    u, v, r, t = float(_f(p["u"])), float(_f(p["v"])), p["R"], p["theta"]
-    if degrees:
-        c, s = math.cos(t), math.sin(t)
-    else:
-        c, s = _exact(*COS[t]), _exact(*SIN[t])
+    """a = uR cosθ + vR sinθ in floats; degrees=True feeds θ in degrees to cos/sin (a bug)."""
+    u, v, r, t = float(rational(p["u"])), float(rational(p["v"])), p["R"], p["theta"]
+    c, s = (math.cos(t), math.sin(t)) if degrees else trig_float(t)
     if swapped:
         c, s = s, c
     return u * r * c + v * r * s
@@ -64,18 +162,18 @@ def sinc(a: float, *, no_pi: bool = False) -> float:
 def response(p: dict[str, Any], **flags: bool) -> tuple[float, float]:
     """(Re H, Im H) with the arg/sinc bugs of flags applied."""
     a = arg(p, degrees=flags.get("degrees", False), swapped=flags.get("swapped", False))
-    s = float(_f(p["T"])) * sinc(a, no_pi=flags.get("no_pi", False))
+    s = float(rational(p["T"])) * sinc(a, no_pi=flags.get("no_pi", False))
     return s * math.cos(math.pi * a), -s * math.sin(math.pi * a)
 
 
 def value(p: dict[str, Any], ask: str, **flags: bool) -> float | None:
-    """The asked quantity; the flags are the misconception variants."""
+    """The asked quantity computed in floats with the misconception flags switched on."""
     if ask == "zero":  # the first zero along the axis of the unknown frequency
         t, use_cos = p["theta"], (p["u"] is None) != flags.get("swapped", False)
         if flags.get("degrees"):
             c = math.cos(t) if use_cos else math.sin(t)
         else:
-            c = _exact(*(COS if use_cos else SIN)[t])
+            c = trig_float(t)[0 if use_cos else 1]
         if abs(c) < 1e-12:
             return None
         first = 0.5 if flags.get("zero_half") else math.pi if flags.get("no_pi") else 1.0
@@ -83,7 +181,7 @@ def value(p: dict[str, Any], ask: str, **flags: bool) -> float | None:
     re, im = response(p, **flags)
     a = arg(p, degrees=flags.get("degrees", False), swapped=flags.get("swapped", False))
     if ask == "magnitude":
-        t_sinc = float(_f(p["T"])) * sinc(a, no_pi=flags.get("no_pi", False))
+        t_sinc = float(rational(p["T"])) * sinc(a, no_pi=flags.get("no_pi", False))
         if flags.get("signed"):
             return t_sinc
         if flags.get("as_real"):
@@ -91,7 +189,7 @@ def value(p: dict[str, Any], ask: str, **flags: bool) -> float | None:
         return math.hypot(re, im)
     if ask == "real":
         if flags.get("no_exp"):
-            return float(_f(p["T"])) * sinc(a, no_pi=flags.get("no_pi", False))
+            return float(rational(p["T"])) * sinc(a, no_pi=flags.get("no_pi", False))
         return re
     if flags.get("no_wrap"):
         return -math.pi * a
@@ -123,81 +221,6 @@ FLAGS = {
     "phase-sign": "phase_sign",
     "zero-at-half": "zero_half",
 }
-
-
-# ---------------------------------------------------------------- exact closed forms
-
-
-def arg_exact(p: dict[str, Any]) -> F | None:
-    """a as a fraction when it is rational (the sqrt terms vanish), else None."""
-    terms: dict[int, F] = {}
-    for freq, (c, k) in ((p["u"], COS[p["theta"]]), (p["v"], SIN[p["theta"]])):
-        if freq is not None:
-            terms[k] = terms.get(k, F(0)) + _f(freq) * p["R"] * c
-    terms = {k: c for k, c in terms.items() if c}
-    if any(k != 1 for k in terms):
-        return None
-    return terms.get(1, F(0))
-
-
-def sin_pi(a: F) -> tuple[F, int] | None:
-    """sin(πa) = c·sqrt(k) when 180·a is a multiple of 30 or 45 degrees, else None."""
-    d = a * 180
-    if d.denominator != 1 or (d.numerator % 30 and d.numerator % 45):
-        return None
-    deg, sign = d.numerator % 360, 1
-    if deg >= 180:
-        deg, sign = deg - 180, -1
-    if deg > 90:
-        deg = 180 - deg
-    c, k = SIN_DEG[deg]
-    return sign * c, k
-
-
-def surd(c: F, k: int, over_pi: bool = False) -> str:
-    """c·sqrt(k) (/ pi) as a typed expression: 2*sqrt(3)/pi, -sqrt(2)/(4*pi), 3/2."""
-    if c == 0:
-        return "0"
-    sign, c = ("-" if c < 0 else ""), abs(c)
-    root = f"sqrt({k})" if k != 1 else ""
-    top = (f"{c.numerator}*{root}" if c.numerator != 1 else root) if root else str(c.numerator)
-    den = c.denominator
-    if over_pi:
-        bottom = "pi" if den == 1 else f"({den}*pi)"
-        return f"{sign}{top}/{bottom}"
-    return f"{sign}{top}" if den == 1 else f"{sign}{top}/{den}"
-
-
-def pi_multiple(x: F) -> str:
-    """x·π as text: -3*pi/4, pi/2, 0."""
-    if x == 0:
-        return "0"
-    sign, x = ("-" if x < 0 else ""), abs(x)
-    top = "pi" if x.numerator == 1 else f"{x.numerator}*pi"
-    return sign + (top if x.denominator == 1 else f"{top}/{x.denominator}")
-
-
-def closed_form(p: dict[str, Any], ask: str) -> str | None:
-    t = _f(p["T"])
-    if ask == "zero":
-        c, k = (COS if p["u"] is None else SIN)[p["theta"]]
-        return surd(1 / (p["R"] * c * k), k)  # 1/(R c sqrt(k)) = sqrt(k)/(R c k)
-    a = arg_exact(p)
-    if a is None:
-        return None
-    if a == 0:
-        return {"magnitude": str(t), "real": str(t), "phase": "0"}[ask]
-    if ask == "phase":  # -πa, plus π where the sinc factor is negative, into (-π, π]
-        negative = (math.floor(a) % 2 == 1) != (a < 0)
-        turn = (-a + (1 if negative else 0)) % 2
-        return pi_multiple(turn - 2 if turn > 1 else turn)
-    s = sin_pi(a if ask == "magnitude" else 2 * a)
-    if s is None:
-        return None
-    c, k = s
-    if ask == "magnitude":
-        return surd(t * abs(c) / abs(a), k, over_pi=True)
-    return surd(t * c / (2 * a), k, over_pi=True)
 
 
 # ---------------------------------------------------------------- text
@@ -246,10 +269,19 @@ def _num(x: float) -> str:
     return f"{x:.6f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
 
 
+def _arg_text(a: Expr) -> str:
+    """a as sympy writes it, with its decimal when it is irrational: sqrt(3)/10 + 1/5 ≈ 0.3732."""
+    import sympy
+
+    return sympy.sstr(a) if a.is_Rational else f"{sympy.sstr(a)} ≈ {_to_float(a):.6f}"
+
+
 def solution_text(p: dict[str, Any], ask: str, lang: str) -> str:
+    import sympy
+
     t = TEXT[lang]
-    expected = value(p, ask)
-    exact = closed_form(p, ask)
+    formula = exact(p, ask)
+    expected, closed = formula.value, formula.closed
     lines = []
     if ask == "zero":
         on_u = p["u"] is None
@@ -263,65 +295,65 @@ def solution_text(p: dict[str, Any], ask: str, lang: str) -> str:
             )
         )
     else:
-        a_ex, a = arg_exact(p), arg(p)
-        a_text = str(a_ex) if a_ex is not None else f"{a:.6f}"
-        lines.append(t["a"].format(u=p["u"], v=p["v"], R=p["R"], theta=p["theta"], a=a_text))
-        s, tt = sinc(a), p["T"]
+        a_ex = arg_exact(p)
+        lines.append(
+            t["a"].format(u=p["u"], v=p["v"], R=p["R"], theta=p["theta"], a=_arg_text(a_ex))
+        )
+        tt = p["T"]
         if a_ex == 0:
             lines.append(t["a0"].format(T=tt))
-        elif a_ex is not None and a_ex.denominator == 1:
+        elif a_ex.is_Integer:
             lines.append(t["aint"].format(a=a_ex))
         else:
+            s = formula.sinc
             lines.append(t["sinc"].format(sinc=s))
             if ask == "magnitude":
                 lines.append(t["mag"].format(T=tt, abs=abs(s), value=expected))
             elif ask == "real":
-                lines.append(
-                    t["real_s"].format(
-                        T=tt, sinc=_factor(s), cos=_factor(math.cos(math.pi * a)), value=expected
-                    )
-                )
+                cos = _factor(formula.cos)
+                lines.append(t["real_s"].format(T=tt, sinc=_factor(s), cos=cos, value=expected))
             else:
-                raw = -math.pi * a
+                raw = _to_float(-sympy.pi * a_ex)
                 lines.append(t["phase_s"].format(raw=raw))
                 if s < 0:
                     lines.append(t["phase_neg"])
                 shifted = raw + (math.pi if s < 0 else 0)
-                key = "phase_ok" if abs(shifted - expected) < 1e-9 else "phase_wrap"  # type: ignore[operator]
+                key = "phase_ok" if abs(shifted - expected) < 1e-9 else "phase_wrap"
                 lines.append(t[key].format(value=expected))
-    if exact is not None and exact != _num(expected):  # type: ignore[arg-type]
-        lines.append(t["exact"].format(exact=exact))
+    if closed is not None and closed != _num(expected):
+        lines.append(t["exact"].format(exact=closed))
     lines.append(t["sinc_note"])
-    lines.append(t["answer"].format(answer=display(expected, exact, lang)))  # type: ignore[arg-type]
+    lines.append(t["answer"].format(answer=display(expected, closed, lang)))
     return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- drawing
 
-NICE = [F(1, 6), F(1, 4), F(1, 3), F(1, 2), F(2, 3), F(3, 4), F(5, 6)]
-NICE_BIG = [F(7, 6), F(5, 4), F(4, 3), F(3, 2), F(5, 3), F(7, 4), F(11, 6), F(9, 4), F(7, 3)]
+NICE = ["1/6", "1/4", "1/3", "1/2", "2/3", "3/4", "5/6"]  # values of a
+NICE_BIG = ["7/6", "5/4", "4/3", "3/2", "5/3", "7/4", "11/6", "9/4", "7/3"]
 FREQS = ["0.02", "0.04", "0.05", "0.06", "0.08", "0.1", "0.125", "0.15", "0.2", "0.25"]
 TIMES = ["1", "2", "0.5", "1.5"]
 
 
-def freq_text(x: F) -> str:
+def freq_text(x: Rational) -> str:
     """A frequency as the learner reads it: 0.05, -0.125 or 1/12."""
-    if (x * 1000).denominator == 1:
+    if (x * 1000).q == 1:
         return f"{float(x):g}" if x else "0"
     return str(x)
 
 
-def _signed(rng: random.Random, x: F, p_negative: float = 0.25) -> F:
+def _signed(rng: random.Random, x: Any, p_negative: float = 0.25) -> Rational:
+    x = rational(x)
     return -x if rng.random() < p_negative else x
 
 
 def _rational(
-    rng: random.Random, a: F, thetas: tuple[int, ...], r_choices: list[int]
+    rng: random.Random, a: Rational, thetas: tuple[int, ...], r_choices: list[int]
 ) -> dict[str, Any]:
     """Params with a rational a: the other frequency is multiplied by cos or sin = 0, or is 0."""
     theta, r = rng.choice(thetas), rng.choice(r_choices)
     on_u = theta in (0, 60) if theta != 90 else False
-    c = COS[theta][0] if on_u else SIN[theta][0]
+    c = trig(theta)[0 if on_u else 1]  # 1 or 1/2: rational
     main = freq_text(a / (r * c))
     other = "0" if theta in (30, 60) else rng.choice(["0", "0.1", "0.05", "0.2"])
     u, v = (main, other) if on_u else (other, main)
@@ -331,13 +363,12 @@ def _rational(
 def _generic(rng: random.Random, lo: float, hi: float, r_choices: list[int]) -> dict[str, Any]:
     while True:
         p = {
-            "u": str(_signed(rng, F(rng.choice(FREQS)), 0.3)),
-            "v": str(_signed(rng, F(rng.choice(FREQS)), 0.3)),
+            "u": freq_text(_signed(rng, rng.choice(FREQS), 0.3)),
+            "v": freq_text(_signed(rng, rng.choice(FREQS), 0.3)),
             "R": rng.choice(r_choices),
             "theta": rng.choice([30, 45, 60]),
             "T": rng.choice(TIMES),
         }
-        p["u"], p["v"] = freq_text(F(p["u"])), freq_text(F(p["v"]))
         a = abs(arg(p))
         if lo <= a <= hi and abs(a - round(a)) > 0.05:
             return p
@@ -364,9 +395,9 @@ def draw_params(rng: random.Random, difficulty: int) -> tuple[dict[str, Any], st
     if kind < 0.55:
         k = rng.choice([0, 0, 1, -1, 2])
         if k:
-            return _rational(rng, F(k), (0, 90, 30, 60), [2, 4, 5, 8, 10]), "magnitude"
+            return _rational(rng, rational(k), (0, 90, 30, 60), [2, 4, 5, 8, 10]), "magnitude"
         x, form = rng.choice(FREQS), rng.choice(["45", "0", "90"])
-        u, v = {"45": (x, freq_text(-F(x))), "0": ("0", x), "90": (x, "0")}[form]
+        u, v = {"45": (x, freq_text(-rational(x))), "0": ("0", x), "90": (x, "0")}[form]
         theta = {"45": 45, "0": 0, "90": 90}[form]
         return {
             "u": u,
@@ -389,7 +420,7 @@ def draw_params(rng: random.Random, difficulty: int) -> tuple[dict[str, Any], st
 @register
 class MotionBlur(Generator):
     id = "motion-blur"
-    version = 1
+    version = 2
     topic = "Computer vision"
     topic_zh = "计算机视觉"
     title = "Motion-blur point spread function H(u, v): magnitude, real part, phase and zeros"
@@ -398,6 +429,7 @@ class MotionBlur(Generator):
         r"H(u,v) = T \frac{\sin[\pi(uR\cos\theta + vR\sin\theta)]}"
         r"{\pi(uR\cos\theta + vR\sin\theta)} e^{-j\pi(uR\cos\theta + vR\sin\theta)}"
     )
+    formula_by = "sympy"
     levels = 3
     explanations = DATA["explanations"]
     explanations_zh = DATA["explanations_zh"]
@@ -408,9 +440,8 @@ class MotionBlur(Generator):
 
     def build(self, difficulty: int, params: dict[str, Any], ask: str) -> Question:
         """The question for given params (also used by the tests for known values)."""
-        expected = value(params, ask)
-        assert expected is not None
-        exact = closed_form(params, ask)
+        formula = exact(params, ask)
+        expected, closed = formula.value, formula.closed
         wrong: list[tuple[str, Any]] = [
             (mid, value(params, ask, **{FLAGS[mid]: True})) for mid in MISCONCEPTIONS[ask]
         ]
@@ -425,13 +456,13 @@ class MotionBlur(Generator):
             prompt=prompt_text(params, ask, expected, "en"),
             kind="number",
             expected=expected,
-            result=expected if ask == "zero" else list(response(params)),
-            answer=display(expected, exact, "en"),
+            result=formula.result,
+            answer=display(expected, closed, "en"),
             solution=solution_text(params, ask, "en"),
             tolerance=TOL,
             allow_undefined=at_zero,
             misconceptions=wrong,
-            extra={"exact": exact} if exact is not None else {},
+            extra={"exact": closed} if closed is not None else {},
         )
 
     def zh(self, q: Question) -> dict[str, str]:

@@ -5,19 +5,23 @@ notes write I(x, y, z) by mistake; the third variable is time) and a first-order
 expansion give I_x·dx + I_y·dy + I_t·dt = 0, i.e. I_x·u + I_y·v + I_t = 0 with
 (u, v) = (dx/dt, dy/dt). One pixel gives one equation: knowing u, solve for v (or the other
 way round). Two pixels assumed to share (u, v) (Lucas–Kanade style) give a 2×2 system.
-The formula side works in exact fractions; the checker solves with torch.linalg.solve.
+The formula side solves exactly with sympy (Rationals; for two pixels an LU solve over QQ),
+imported lazily on first use; the checker solves with torch.linalg.solve in float64.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 import tomllib
-from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quizzer.generators import Generator, register
 from quizzer.question import Question
+
+if TYPE_CHECKING:
+    from sympy import Rational
 
 # the question and solution texts (en, zh) and the misconception explanations are data
 DATA: dict[str, Any] = tomllib.loads(
@@ -27,23 +31,33 @@ TEXT: dict[str, dict[str, str]] = DATA["text"]
 
 EXAMPLES = ("-3/2", "5/4")
 
-# ---------------------------------------------------------------- formula (pure Python)
+# ---------------------------------------------------------------- formula (sympy, exact)
 
 
+@functools.lru_cache(maxsize=1024)
+def rational(value: Any) -> Rational:
+    """The exact number a param stands for: 2.5 is 5/2, "-47/14" is -47/14."""
+    import sympy
+
+    return sympy.Rational(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
 def solve_one(
-    ix: Fraction,
-    iy: Fraction,
-    it: Fraction,
-    known: Fraction,
+    ix: Any,
+    iy: Any,
+    it: Any,
+    known: Any,
     ask: str,
     *,
     it_sign: bool = False,
     swapped: bool = False,
     wrong_gradient: bool = False,
     lost_minus: bool = False,
-) -> Fraction:
-    """The unknown component (ask "u" or "v") of I_x·u + I_y·v + I_t = 0 given the other;
-    the flags are the misconception variants."""
+) -> Rational:
+    """The unknown component (ask "u" or "v") of I_x·u + I_y·v + I_t = 0 given the other,
+    in sympy rationals; the flags are the misconception variants."""
+    ix, iy, it, known = (rational(x) for x in (ix, iy, it, known))
     g_known, g_ask = (iy, ix) if ask == "u" else (ix, iy)  # gradient of the known / asked
     if swapped:  # u paired with I_y and v with I_x
         g_known, g_ask = g_ask, g_known
@@ -53,58 +67,72 @@ def solve_one(
     return rhs / (g_known if wrong_gradient else g_ask)
 
 
+@functools.lru_cache(maxsize=4096)
 def solve_two(
-    pixels: list[list[Fraction]],
+    pixels: tuple[tuple[Any, ...], ...],
     *,
     it_sign: bool = False,
     swapped: bool = False,
     transposed: bool = False,
-) -> list[Fraction] | None:
-    """(u, v) from two pixels' constraints by Cramer's rule; None if the system is singular."""
-    (a, b, e), (c, d, f) = pixels  # a u + b v = -e, c u + d v = -f
-    if swapped:
-        a, b, c, d = b, a, d, c
+) -> tuple[Rational, Rational] | None:
+    """(u, v) from two pixels' constraints, solved exactly by sympy's rational linear algebra
+    (a DomainMatrix over QQ, LU solve); None if the system is singular. The flags are the
+    misconception variants."""
+    from sympy import QQ
+    from sympy.polys.matrices import DomainMatrix
+
+    a = [[QQ.from_sympy(rational(x)) for x in row[:2]] for row in pixels]  # (I_x, I_y) rows
+    b = [[QQ.from_sympy(rational(row[2]) if it_sign else -rational(row[2]))] for row in pixels]
+    if swapped:  # u paired with I_y and v with I_x
+        a = [row[::-1] for row in a]
     if transposed:
-        b, c = c, b
-    r1, r2 = (e, f) if it_sign else (-e, -f)
-    det = a * d - b * c
-    if det == 0:
+        a = [list(col) for col in zip(*a, strict=True)]
+    m = DomainMatrix(a, (2, 2), QQ)
+    if m.det() == 0:
         return None
-    return [(r1 * d - b * r2) / det, (a * r2 - r1 * c) / det]
+    u, v = m.lu_solve(DomainMatrix(b, (2, 1), QQ)).to_Matrix()
+    return u, v
+
+
+def determinant(pixels: list[list[Any]]) -> Rational:
+    """det of the (I_x, I_y) rows, by sympy."""
+    import sympy
+
+    return sympy.Matrix([[rational(x) for x in row[:2]] for row in pixels]).det()
+
+
+def _key(pixels: list[list[Any]]) -> tuple[tuple[Any, ...], ...]:
+    return tuple(tuple(row) for row in pixels)
 
 
 # ---------------------------------------------------------------- text
 
 
-def paren(x: Fraction) -> str:
-    return f"({x})" if x < 0 or x.denominator != 1 else str(x)
+def paren(x: Rational) -> str:
+    return f"({x})" if x < 0 or x.q != 1 else str(x)
 
 
-def decimal(x: Fraction, lang: str = "en") -> str:
+def decimal(x: Rational, lang: str = "en") -> str:
     """'2', '-1.5 (exactly -3/2)' or '0.3333 (exactly 1/3)'."""
-    if x.denominator == 1:
+    if x.q == 1:
         return str(x)
     text = f"{float(x):.4f}".rstrip("0")
     return f"{text} (exactly {x})" if lang == "en" else f"{text}（精确值 {x}）"
 
 
-def pair_text(uv: list[Fraction]) -> str:
+def pair_text(uv: tuple[Rational, ...]) -> str:
     """'(2, -3)' or '(9/5, -11/15) ≈ (1.8, -0.7333)'."""
     exact = f"({uv[0]}, {uv[1]})"
-    if all(x.denominator == 1 for x in uv):
+    if all(x.q == 1 for x in uv):
         return exact
     return exact + " ≈ (" + ", ".join(f"{float(x):.4f}".rstrip("0") for x in uv) + ")"
 
 
-def _f(value: Any) -> Fraction:
-    return Fraction(str(value))
-
-
 def _example(value: Any) -> str:
-    return next(e for e in EXAMPLES if Fraction(e) != value)
+    return next(e for e in EXAMPLES if rational(e) != value)
 
 
-def _eq(ix: Fraction, iy: Fraction, it: Fraction, u: str, v: str) -> str:
+def _eq(ix: Rational, iy: Rational, it: Rational, u: str, v: str) -> str:
     return f"{paren(ix)}·{u} + {paren(iy)}·{v} + {paren(it)}"
 
 
@@ -112,7 +140,7 @@ def prompt_text(p: dict[str, Any], ask: str, expected: Any, lang: str) -> str:
     t = TEXT[lang]
     if ask == "uv":
         (a0, a1, a2), (b0, b1, b2) = p["pixels"]
-        ex = _example(Fraction(expected[1]))
+        ex = _example(expected[1])
         return t["intro"] + "\n" + t["two"].format(a0=a0, a1=a1, a2=a2, b0=b0, b1=b1, b2=b2, ex=ex)
     known = "v" if ask == "u" else "u"
     fields = {"ix": p["Ix"], "iy": p["Iy"], "it": p["It"], "known": known, "kv": p[known]}
@@ -122,7 +150,7 @@ def prompt_text(p: dict[str, Any], ask: str, expected: Any, lang: str) -> str:
     else:
         lines = [t["intro"], t["pixel"].format(**fields)]
     exact = p.get("frames") is None and p["tolerance"] < 0.01
-    lines.append(t["ask1" if exact else "ask2"].format(ask=ask, ex=_example(Fraction(expected))))
+    lines.append(t["ask1" if exact else "ask2"].format(ask=ask, ex=_example(expected)))
     return "\n".join(lines)
 
 
@@ -130,27 +158,25 @@ def solution_text(p: dict[str, Any], ask: str, lang: str) -> str:
     t = TEXT[lang]
     lines = [t["derive"]]
     if ask == "uv":
-        rows = [[_f(x) for x in row] for row in p["pixels"]]
-        (a, b, e), (c, d, f) = rows
-        u, v = solve_two(rows)  # type: ignore[misc]
+        (a, b, e), (c, d, f) = [[rational(x) for x in row] for row in p["pixels"]]
+        u, v = solve_two(_key(p["pixels"]))  # type: ignore[misc]
         e1, e2 = _eq(a, b, e, "u", "v") + " = 0", _eq(c, d, f, "u", "v") + " = 0"
         lines.append(t["system"].format(e1=e1, e2=e2))
-        lines.append(
-            t["det"].format(a=paren(a), b=paren(b), c=paren(c), d=paren(d), det=a * d - b * c)
-        )
+        det = determinant(p["pixels"])
+        lines.append(t["det"].format(a=paren(a), b=paren(b), c=paren(c), d=paren(d), det=det))
         lines.append(
             t["cramer"].format(
                 a=paren(a), b=paren(b), c=paren(c), d=paren(d), r1=paren(-e), r2=paren(-f), u=u, v=v
             )
         )
-        lines.append(t["answer"].format(value=f"(u, v) = {pair_text([u, v])}"))
+        lines.append(t["answer"].format(value=f"(u, v) = {pair_text((u, v))}"))
         return "\n".join(lines)
-    ix, iy, it = _f(p["Ix"]), _f(p["Iy"]), _f(p["It"])
+    ix, iy, it = rational(p["Ix"]), rational(p["Iy"]), rational(p["It"])
     if p.get("frames"):
         lines.append(t["it"].format(i0=p["frames"][0], i1=p["frames"][1], it=it))
     known = "v" if ask == "u" else "u"
-    kv = _f(p[known])
-    value = solve_one(ix, iy, it, kv, ask)
+    kv = rational(p[known])
+    value = solve_one(p["Ix"], p["Iy"], p["It"], p[known], ask)
     shown = f"({p[known]})" if kv < 0 else str(p[known])  # as the prompt gives it
     eq = _eq(ix, iy, it, ask if ask == "u" else shown, shown if ask == "u" else ask)
     lines.append(t["plug"].format(eq=eq))
@@ -196,18 +222,18 @@ def _level2(rng: random.Random) -> tuple[dict[str, Any], str]:
         params = {"Ix": ix, "Iy": iy, "It": it, "u": None, "v": None, "frames": frames}
         params["v" if ask == "u" else "u"] = known
         params["tolerance"] = 0.01
-        value = solve_one(_f(ix), _f(iy), _f(it), _f(known), ask)
-        if value.denominator != 1 and abs(value) <= 10:
+        value = solve_one(ix, iy, it, known, ask)
+        if value.q != 1 and abs(value) <= 10:
             return params, ask
 
 
 def _level3(rng: random.Random) -> tuple[dict[str, Any], str]:
     while True:
         rows = [[_nonzero(rng, -6, 6), _nonzero(rng, -6, 6), rng.randint(-15, 15)] for _ in "AB"]
-        uv = solve_two([[Fraction(x) for x in r] for r in rows])
+        uv = solve_two(_key(rows))
         if uv is None or any(x == 0 or abs(x) > 6 for x in uv) or uv[0] == uv[1]:
             continue
-        if all(x.denominator == 1 for x in uv) and rng.random() < 0.7:
+        if all(x.q == 1 for x in uv) and rng.random() < 0.7:
             continue  # mostly fractional answers
         return {"pixels": rows, "tolerance": 0.01}, "uv"
 
@@ -218,12 +244,13 @@ def _level3(rng: random.Random) -> tuple[dict[str, Any], str]:
 @register
 class OpticalFlow(Generator):
     id = "optical-flow"
-    version = 1
+    version = 2
     topic = "Computer vision"
     topic_zh = "计算机视觉"
     title = "Optical flow constraint I_x·u + I_y·v + I_t = 0: solve for the flow"
     title_zh = "光流约束 I_x·u + I_y·v + I_t = 0：求解光流"
     formula_tex = r"I_x u + I_y v + I_t = 0"
+    formula_by = "sympy"
     levels = 3
     explanations = DATA["explanations"]
     explanations_zh = DATA["explanations_zh"]
@@ -237,7 +264,7 @@ class OpticalFlow(Generator):
         """The question for given params (also used by the tests for known values)."""
         tol = params["tolerance"]
         if ask == "uv":
-            rows = [[_f(x) for x in r] for r in params["pixels"]]
+            rows = _key(params["pixels"])
             exact = solve_two(rows)
             assert exact is not None
             values = [float(x) for x in exact]
@@ -263,10 +290,10 @@ class OpticalFlow(Generator):
                 misconceptions=[(m, [float(x) for x in w]) for m, w in wrong if w is not None],
                 extra={"exact": [str(x) for x in exact]},
             )
-        ix, iy, it = _f(params["Ix"]), _f(params["Iy"]), _f(params["It"])
-        kv = _f(params["v" if ask == "u" else "u"])
+        ix, iy, it = params["Ix"], params["Iy"], params["It"]
+        kv = params["v" if ask == "u" else "u"]
         value = solve_one(ix, iy, it, kv, ask)
-        other = {"u": kv, "v": value} if ask == "v" else {"u": value, "v": kv}
+        other = {"u": rational(kv), "v": value} if ask == "v" else {"u": value, "v": rational(kv)}
         flags = ("it_sign", "swapped", "wrong_gradient", "lost_minus")
         ids = ("it-sign", "uv-swapped", "wrong-gradient", "lost-minus")
         return self.question(
@@ -289,10 +316,10 @@ class OpticalFlow(Generator):
 
     def zh(self, q: Question) -> dict[str, str]:
         if q.ask == "uv":
-            exact: Any = [Fraction(x) for x in q.extra["exact"]]
+            exact: Any = tuple(rational(x) for x in q.extra["exact"])
             answer = pair_text(exact)
         else:
-            exact = Fraction(q.extra["exact"])
+            exact = rational(q.extra["exact"])
             answer = decimal(exact, "zh")
         return {
             "prompt": prompt_text(q.params, q.ask, exact, "zh"),

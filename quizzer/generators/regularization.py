@@ -7,31 +7,49 @@ SGD weight_decay.
 - wd-step:  one torch.optim.SGD(lr, weight_decay=λ) step: w - lr·(g + λ·w); weight_decay adds
             λ·w to the gradient, which is the gradient of (λ/2)·Σw², not of λ·Σw²
 
-Exact decimal arithmetic (every param is a short decimal); misconception values come from
-`penalty`, `penalty_grad` and `wd_step` with a flag switched on.
+Exact arithmetic in sympy Rationals (every param is a short decimal: 0.1 is 1/10, not the
+binary float), sympy imported lazily on first use; misconception values come from `penalty`,
+`penalty_grad` and `wd_step` with a flag switched on.
 """
 
 from __future__ import annotations
 
-import math
+import functools
 import random
-from decimal import Decimal
-from typing import Any
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from quizzer.generators import Generator, register
-from quizzer.generators.sgd_momentum import D, dec
 from quizzer.question import Question
+
+if TYPE_CHECKING:
+    from sympy import Rational
+
+# the question and solution texts (en, zh) and the misconception explanations are data
+DATA: dict[str, Any] = tomllib.loads(
+    Path(__file__).with_name("regularization.toml").read_text(encoding="utf-8")
+)
+TEXT: dict[str, dict[str, str]] = DATA["text"]
 
 FAMILY = "regularization"
 TOLERANCE = 1e-4
 LAMBDAS = (0.1, 0.01, 0.5, 0.05, 0.2)
 
 
-# ---------------------------------------------------------------- formula
+# ---------------------------------------------------------------- formula (sympy Rationals)
 
 
-def _sign(x: Decimal) -> int:
-    return (x > 0) - (x < 0)
+@functools.lru_cache(maxsize=1024)
+def D(x: Any) -> Rational:
+    """The exact number a param stands for: 0.1 is 1/10 (from its text), not the binary float."""
+    import sympy
+
+    return sympy.Rational(str(x))
+
+
+def _sign(x: Rational) -> int:
+    return 1 if x > 0 else -1 if x < 0 else 0
 
 
 def penalty(
@@ -47,9 +65,11 @@ def penalty(
     not_squared: bool = False,
 ) -> float:
     """λ·Σ|w| (l1), λ·Σw² (l2) or (λ/2)·Σw² (l2, half). The flags are the misconceptions."""
+    import sympy
+
     ws = [D(w) for w in weights]
     norm = ("l2" if norm == "l1" else "l1") if swapped else norm
-    scale = Decimal(1) if no_lambda else D(lam)
+    scale = D(1) if no_lambda else D(lam)
     if norm == "l2" and (half != half_flipped):
         scale /= 2
     if no_abs_or_square:
@@ -57,7 +77,7 @@ def penalty(
     if norm == "l1":
         return float(scale * sum(abs(w) for w in ws))
     total = sum(w * w for w in ws)
-    return float(scale) * math.sqrt(total) if not_squared else float(scale * total)
+    return float((scale * sympy.sqrt(total)).evalf(30)) if not_squared else float(scale * total)
 
 
 def penalty_grad(
@@ -74,7 +94,7 @@ def penalty_grad(
     """d penalty / dw: λ·sign(w) (l1; w != 0), 2λ·w (l2), λ·w (l2 with (λ/2))."""
     ws = [D(w) for w in weights]
     norm = ("l2" if norm == "l1" else "l1") if swapped else norm
-    scale = Decimal(1) if no_lambda else D(lam)
+    scale = D(1) if no_lambda else D(lam)
     if norm == "l1":
         return [float(scale * _sign(w)) for w in ws]
     factor = 1 if no_factor_2 or (half != half_flipped) else 2
@@ -88,9 +108,9 @@ def wd_step(
     no_decay: bool = False,
     sign_flipped: bool = False,
     no_lr: bool = False,
-) -> list[Decimal]:
+) -> list[Rational]:
     """w - lr·(g + λ·w), torch.optim.SGD with weight_decay=λ and no momentum."""
-    lr = Decimal(1) if no_lr else D(p["lr"])
+    lr = D(1) if no_lr else D(p["lr"])
     lam = 0 if no_decay else D(p["weight_decay"]) * (2 if factor_2 else 1)
     out = []
     for w, g in zip(p["weights"], p["grads"], strict=True):
@@ -137,7 +157,18 @@ def draw_params(rng: random.Random, difficulty: int) -> tuple[dict[str, Any], st
 # ---------------------------------------------------------------- text (en and zh)
 
 
-def _n(x: Decimal) -> str:
+def dec(x: Rational) -> str:
+    """An exact short decimal without trailing zeros or exponent: 0.8, -1.25, 3, -0.00001."""
+    sign, x = ("-" if x < 0 else ""), abs(x)
+    places = 0
+    while (x * 10**places).q != 1:  # ends: every value is built from short decimals
+        places += 1
+    digits = str((x * 10**places).p).rjust(places + 1, "0")
+    whole, frac = digits[: len(digits) - places], digits[len(digits) - places :]
+    return sign + whole + ("." + frac if frac else "")
+
+
+def _n(x: Rational) -> str:
     return f"({dec(x)})" if x < 0 else dec(x)
 
 
@@ -149,59 +180,6 @@ def penalty_name(p: dict[str, Any]) -> str:
     if p["norm"] == "l1":
         return "λ·‖w‖₁"
     return "(λ/2)·‖w‖₂²" if p["half"] else "λ·‖w‖₂²"
-
-
-TEXT = {
-    "en": {
-        "weights": "A model's weights are w = {w}; the regularization strength is λ = {lam}.",
-        "l1": "The L1 penalty is {name} (λ times the L1 norm of w).",
-        "l2": "The L2 penalty is {name} (λ times the squared L2 norm of w).",
-        "l2half": "The L2 penalty uses the common (λ/2) convention: {name} (half of λ times "
-        "the squared L2 norm of w).",
-        "penalty": "What is the value of the penalty? Give it to within ±{tol}.",
-        "total": "The data loss on this batch is {data}; the training loss is the data loss "
-        "plus the penalty. What is the training loss? Give it to within ±{tol}.",
-        "grad": "What is the gradient of the penalty with respect to w (one entry per weight)? "
-        "Answer a vector like [a, b, c]; each entry within ±{tol}.",
-        "wd": "Weights w = {w} have the data-loss gradients g = {g}. One step of "
-        "torch.optim.SGD([w], lr={lr}, weight_decay={wd}) is taken (no momentum). What are the "
-        "new weights? Answer a vector like [a, b, c]; each entry within ±{tol}.",
-        "sum_l1": "Σ|w_i| = {terms} = {s}",
-        "sum_l2": "Σw_i² = {terms} = {s}",
-        "scaled": "penalty = {scale}·{s} = {v}",
-        "total_line": "training loss = {data} + {pen} = {v}",
-        "grad_l1": "d(λ·|w_i|)/dw_i = λ·sign(w_i): {scale}·{signs} = {v}",
-        "grad_l2": "d({coef}·w_i²)/dw_i = {factor}·w_i: {factor}·{w} = {v}",
-        "wd_lines": "weight_decay adds λ·w to the gradient: g + λ·w = {g} + {lam}·{w} = {gw}\n"
-        "w_new = w - lr·(g + λ·w) = {w} - {lr}·{gw} = {v}\n"
-        "λ·w is the gradient of (λ/2)·Σw_i², so weight_decay=λ equals an L2 penalty "
-        "(λ/2)·Σw_i² (not λ·Σw_i², whose gradient is 2λ·w).",
-    },
-    "zh": {
-        "weights": "模型的权重为 w = {w}；正则化强度为 λ = {lam}。",
-        "l1": "L1 正则化项为 {name}（λ 乘以 w 的 L1 范数）。",
-        "l2": "L2 正则化项为 {name}（λ 乘以 w 的 L2 范数的平方）。",
-        "l2half": "L2 正则化项采用常见的 (λ/2) 写法：{name}（λ 的一半乘以 w 的 L2 范数的平方）。",
-        "penalty": "正则化项的值是多少？误差在 ±{tol} 以内即可。",
-        "total": "这个批次上的数据损失为 {data}；训练损失 = 数据损失 + 正则化项。"
-        "训练损失是多少？误差在 ±{tol} 以内即可。",
-        "grad": "正则化项对 w 的梯度是多少（每个权重一个分量）？"
-        "按向量作答，例如 [a, b, c]；每个分量误差在 ±{tol} 以内即可。",
-        "wd": "权重 w = {w} 的数据损失梯度为 g = {g}。执行一步 "
-        "`torch.optim.SGD([w], lr={lr}, weight_decay={wd})`（无动量）。新的权重是多少？"
-        "按向量作答，例如 [a, b, c]；每个分量误差在 ±{tol} 以内即可。",
-        "sum_l1": "Σ|w_i| = {terms} = {s}",
-        "sum_l2": "Σw_i² = {terms} = {s}",
-        "scaled": "正则化项 = {scale}·{s} = {v}",
-        "total_line": "训练损失 = {data} + {pen} = {v}",
-        "grad_l1": "梯度 d(λ·|w_i|)/dw_i = λ·sign(w_i)：{scale}·{signs} = {v}",
-        "grad_l2": "梯度 d({coef}·w_i²)/dw_i = {factor}·w_i：{factor}·{w} = {v}",
-        "wd_lines": "weight_decay 会把 λ·w 加到梯度上：g + λ·w = {g} + {lam}·{w} = {gw}\n"
-        "w_new = w - lr·(g + λ·w) = {w} - {lr}·{gw} = {v}\n"
-        "λ·w 正是 (λ/2)·Σw_i² 的梯度，所以 weight_decay=λ 等价于 L2 正则化项 (λ/2)·Σw_i²"
-        "（而不是 λ·Σw_i²，它的梯度是 2λ·w）。",
-    },
-}
 
 
 def prompt_text(p: dict[str, Any], ask: str, lang: str) -> str:
@@ -216,7 +194,7 @@ def prompt_text(p: dict[str, Any], ask: str, lang: str) -> str:
     return f"{head}\n{rule}\n" + T[ask].format(tol=tol, data=p["data_loss"])
 
 
-def _scale(p: dict[str, Any]) -> Decimal:
+def _scale(p: dict[str, Any]) -> Rational:
     return D(p["lam"]) / 2 if p["norm"] == "l2" and p["half"] else D(p["lam"])
 
 
@@ -254,7 +232,7 @@ def solution_text(p: dict[str, Any], ask: str, lang: str) -> str:
 
 
 def exact_answer(p: dict[str, Any], ask: str) -> Any:
-    """The answer as Decimal(s): a number, or a list for grad / wd-step."""
+    """The answer as sympy Rational(s): a number, or a list for grad / wd-step."""
     if ask == "wd-step":
         return wd_step(p)
     ws, scale = [D(w) for w in p["weights"]], _scale(p)
@@ -308,7 +286,7 @@ def misconceptions(p: dict[str, Any], ask: str) -> list[tuple[str, Any]]:
 @register
 class Regularization(Generator):
     id = FAMILY
-    version = 1
+    version = 2
     topic = "Generalization"
     topic_zh = "泛化"
     title = "L1 / L2 regularization: penalty, training loss, gradient, and SGD weight_decay"
@@ -318,47 +296,10 @@ class Regularization(Generator):
         r"\nabla = \lambda\,\mathrm{sign}(w),\ 2\lambda w;\quad"
         r"\text{weight\_decay: } w \leftarrow w - \eta\,(g + \lambda w)"
     )
+    formula_by = "sympy"
     levels = 3
-    explanations = {
-        "l1-l2-swapped": "L1 sums absolute values (λ·Σ|w_i|); L2 sums squares (λ·Σw_i²).",
-        "abs-forgotten": "The L1 norm sums absolute values: negative weights count as positive.",
-        "square-forgotten": "The L2 penalty squares each weight before summing: λ·Σw_i².",
-        "l2-norm-not-squared": (
-            "The L2 penalty is the SQUARED L2 norm, λ·Σw_i², with no square root."
-        ),
-        "half-ignored": "With the (λ/2) convention the penalty is half of λ·Σw_i².",
-        "half-added": "Only the (λ/2) convention halves the penalty; here it is λ·Σw_i².",
-        "lambda-forgotten": "The penalty (and its gradient) is scaled by the strength λ.",
-        "data-loss-forgotten": "The training loss is the data loss PLUS the penalty.",
-        "grad-l1-l2-swapped": (
-            "The gradient of λ·|w| is λ·sign(w) (constant size); the gradient of λ·w² is 2λ·w."
-        ),
-        "grad-factor-2-forgotten": "d(λ·w²)/dw = 2λ·w: the square brings down a factor 2.",
-        "grad-half-ignored": ("d((λ/2)·w²)/dw = λ·w: the 1/2 cancels the 2 from the square."),
-        "wd-factor-2": (
-            "weight_decay=λ adds λ·w to the gradient (the gradient of (λ/2)·Σw²), not 2λ·w."
-        ),
-        "wd-ignored": "weight_decay adds λ·w to the gradient before the step: w - lr·(g + λ·w).",
-        "sign-flipped": "SGD steps against the gradient: w - lr·(g + λ·w), not w + ...",
-        "lr-forgotten": "The whole step, decay term included, is scaled by lr: w - lr·(g + λ·w).",
-    }
-    explanations_zh = {
-        "l1-l2-swapped": "L1 对绝对值求和（λ·Σ|w_i|）；L2 对平方求和（λ·Σw_i²）。",
-        "abs-forgotten": "L1 范数对绝对值求和：负的权重也按正数计入。",
-        "square-forgotten": "L2 正则化项先把每个权重平方再求和：λ·Σw_i²。",
-        "l2-norm-not-squared": "L2 正则化项是 L2 范数的平方 λ·Σw_i²，不开平方根。",
-        "half-ignored": "采用 (λ/2) 写法时，正则化项是 λ·Σw_i² 的一半。",
-        "half-added": "只有 (λ/2) 写法才减半；这里是 λ·Σw_i²。",
-        "lambda-forgotten": "正则化项（以及它的梯度）要乘以正则化强度 λ。",
-        "data-loss-forgotten": "训练损失 = 数据损失 加上 正则化项。",
-        "grad-l1-l2-swapped": "λ·|w| 的梯度是 λ·sign(w)（大小不变）；λ·w² 的梯度是 2λ·w。",
-        "grad-factor-2-forgotten": "d(λ·w²)/dw = 2λ·w：平方求导会带出因子 2。",
-        "grad-half-ignored": "d((λ/2)·w²)/dw = λ·w：1/2 与平方带出的 2 相抵消。",
-        "wd-factor-2": "weight_decay=λ 向梯度加上 λ·w（即 (λ/2)·Σw² 的梯度），而不是 2λ·w。",
-        "wd-ignored": "weight_decay 在更新前把 λ·w 加到梯度上：w - lr·(g + λ·w)。",
-        "sign-flipped": "随机梯度下降沿梯度反方向更新：w - lr·(g + λ·w)，而不是 w + ...",
-        "lr-forgotten": "整个更新（包括衰减项）都要乘以学习率：w - lr·(g + λ·w)。",
-    }
+    explanations = DATA["explanations"]
+    explanations_zh = DATA["explanations_zh"]
 
     def generate(self, rng: random.Random, difficulty: int) -> Question:
         p, ask = draw_params(rng, difficulty)

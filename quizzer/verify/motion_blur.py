@@ -3,8 +3,10 @@
 a = u·R·cos θ + v·R·sin θ is computed by torch from θ in degrees (torch.deg2rad); torch.sinc
 is the normalized sinc sin(πx)/(πx) with its limit 1 at 0, exactly the formula's factor.
 The magnitude, real part and phase are H.abs(), H.real and torch.angle(H). The first zero
-along an axis is found by torch too, without the formula's 1/(R·cos θ): |H| on a grid of
-frequencies from 0, whose first local minimum is zoomed into three times.
+along an axis is found by torch too, without the formula's 1/(R·cos θ): H = A·exp(−jπa) with
+the real amplitude A = T·torch.sinc(a), so H = 0 where A changes sign; the first change on a
+grid of frequencies from 0 is bisected down to neighbouring float64 numbers, so the zero is
+as exact as float64 allows (a grid alone would round it to the grid).
 """
 
 from __future__ import annotations
@@ -51,33 +53,48 @@ R, T = {p["R"]}, {p["T"]}
 theta = torch.deg2rad(torch.tensor({float(p["theta"])}, dtype=torch.float64))
 
 
-def H(w):  # H along the {w} axis ({"v" if on_u else "u"} = 0)
-    a = w * R * torch.{trig}(theta)
+def amplitude(w):  # H = amplitude * exp(-j*pi*a) along the {w} axis: |H| = |amplitude|
+    return T * torch.sinc(torch.as_tensor(w, dtype=torch.float64) * R * torch.{trig}(theta))
+
+
+def H(w):
+    a = torch.as_tensor(w, dtype=torch.float64) * R * torch.{trig}(theta)
     return T * torch.sinc(a) * torch.exp(-1j * math.pi * a)
 
 
-lo, hi = 0.0, 2.0
-for _ in range(3):  # zoom in on the first local minimum of |H|
-    w = torch.linspace(lo, hi, 2001, dtype=torch.float64)
-    m = H(w).abs()
-    i = int(torch.nonzero((m[1:-1] <= m[:-2]) & (m[1:-1] <= m[2:]))[0]) + 1
-    lo, hi = w[i - 1].item(), w[i + 1].item()
-print(f"first zero at {w} = {{w[i].item():.6f}}, |H| there = {{m[i].item():.6f}}")
+# H = 0 where the real amplitude changes sign: find the first change on a grid from 0,
+# then bisect it down to neighbouring float64 numbers (the amplitude is > 0 before it)
+w = torch.linspace(0.0, 2.0, 2001, dtype=torch.float64)
+A = amplitude(w)
+i = int(torch.nonzero(A[:-1] * A[1:] <= 0)[0])
+lo, hi = w[i].item(), w[i + 1].item()
+while lo < (mid := (lo + hi) / 2) < hi:
+    lo, hi = (mid, hi) if amplitude(mid) > 0 else (lo, mid)
+zero = lo if amplitude(lo).abs() <= amplitude(hi).abs() else hi
+print(f"first zero at {w} = {{zero:.6f}}, |H| there = {{H(zero).abs().item():.6f}}")
 """
 
 
 def _first_zero(p: dict[str, Any]) -> tuple[float, float]:
+    """The first zero of H along the asked axis, and |H| there: the first sign change of the
+    real amplitude T·torch.sinc(a) on a grid, bisected down to neighbouring float64s."""
     r, t = p["R"], _float(p["T"])
     theta = torch.deg2rad(torch.tensor(float(p["theta"]), dtype=torch.float64))
     trig = torch.cos(theta) if p["u"] is None else torch.sin(theta)
-    lo, hi = 0.0, 2.0
-    for _ in range(3):
-        w = torch.linspace(lo, hi, 2001, dtype=torch.float64)
-        a = w * r * trig
-        m = (t * torch.sinc(a) * torch.exp(-1j * math.pi * a)).abs()
-        i = int(torch.nonzero((m[1:-1] <= m[:-2]) & (m[1:-1] <= m[2:]))[0]) + 1
-        lo, hi = w[i - 1].item(), w[i + 1].item()
-    return w[i].item(), m[i].item()
+
+    def amplitude(w: Any) -> torch.Tensor:
+        return t * torch.sinc(torch.as_tensor(w, dtype=torch.float64) * r * trig)
+
+    w = torch.linspace(0.0, 2.0, 2001, dtype=torch.float64)
+    amp = amplitude(w)
+    i = int(torch.nonzero(amp[:-1] * amp[1:] <= 0)[0])
+    lo, hi = w[i].item(), w[i + 1].item()
+    while lo < (mid := (lo + hi) / 2) < hi:
+        lo, hi = (mid, hi) if amplitude(mid) > 0 else (lo, mid)
+    zero = lo if amplitude(lo).abs() <= amplitude(hi).abs() else hi
+    a = torch.as_tensor(zero, dtype=torch.float64) * r * trig
+    h = t * torch.sinc(a) * torch.exp(-1j * math.pi * a)
+    return zero, h.abs().item()
 
 
 @checker("motion-blur")
@@ -92,7 +109,7 @@ def check(q: Question) -> Check:
                 expected=w0,
                 code=zero_snippet(p),
                 output=f"first zero at {name} = {w0:.6f}, |H| there = {m0:.6f}",
-                method=f"torch {version}: first minimum of |torch.sinc·torch.exp| on a grid",
+                method=f"torch {version}: sign change of T*torch.sinc(a), bisected in float64",
             )
         u, v, r, t = _float(p["u"]), _float(p["v"]), p["R"], _float(p["T"])
         theta = torch.deg2rad(torch.tensor(float(p["theta"]), dtype=torch.float64))
