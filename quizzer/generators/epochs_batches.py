@@ -8,11 +8,17 @@ batch; an iteration is one batch trained, i.e. one parameter update.
 Formula: batches per epoch = ceil(N / B), or floor(N / B) with drop_last=True; iterations =
 batches per epoch * E. Every misconception value is computed by the same functions with a
 flag that switches on the mistake.
+
+Edge cases drawn on purpose: a training set smaller than one batch (N < B: one batch of N
+samples, or none at all with drop_last=True, which then drops every sample), and B dividing N
+(the last batch is full, nothing is dropped).
 """
 
 from __future__ import annotations
 
 import random
+import tomllib
+from pathlib import Path
 from typing import Any
 
 from quizzer.generators import Generator, register
@@ -57,7 +63,7 @@ def count(p: dict[str, Any], ask: str, mistake: str = "") -> int | float:
     used = n - r if drop_last else n  # samples trained on per epoch
     if ask == "batches_per_epoch":
         return n / b if mistake == "fraction" else per_epoch
-    if ask == "last_batch_size":  # (n >= b)
+    if ask == "last_batch_size":  # a batch exists: not asked when drop_last and n < b
         return r if mistake == "remainder-zero" else b if drop_last or r == 0 else r
     if ask == "dropped":  # the shortfall: what the last batch lacks, b - n mod b
         return (b - r) % b if mistake == "dropped-shortfall" else n - used
@@ -74,10 +80,18 @@ def count(p: dict[str, Any], ask: str, mistake: str = "") -> int | float:
     return k // per_epoch if mistake == "epochs-rounded-down" else -(-k // per_epoch)
 
 
-def result_of(p: dict[str, Any]) -> dict[str, int]:
-    """Every count of a question: the full result torch reproduces."""
+def no_batch(p: dict[str, Any]) -> bool:
+    """drop_last=True with fewer samples than one batch: the loader yields no batch at all."""
+    return bool(p["drop_last"]) and p["dataset_size"] < p["batch_size"]
+
+
+def result_of(p: dict[str, Any]) -> dict[str, int | None]:
+    """Every count of a question: the full result torch reproduces (no last batch: None)."""
     asks = ASKS[:5] if p["epochs"] is not None else ASKS[:3] + ASKS[5:]
-    return {ask: int(count(p, ask)) for ask in asks}
+    out: dict[str, int | None] = {ask: int(count(p, ask)) for ask in asks}
+    if no_batch(p):
+        out["last_batch_size"] = None
+    return out
 
 
 def misconceptions(p: dict[str, Any], ask: str) -> list[tuple[str, Any]]:
@@ -88,96 +102,10 @@ def misconceptions(p: dict[str, Any], ask: str) -> list[tuple[str, Any]]:
 
 # ---------------------------------------------------------------- text (en and zh in step)
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "head": (
-            "A training set of N = {n} samples is loaded with "
-            "DataLoader(dataset, batch_size={b}, drop_last={dl}) (no other options)"
-        ),
-        "head_epochs": " and trained for {e} epochs, one parameter update per batch.",
-        "head_plain": ", one parameter update per batch.",
-        "batches_per_epoch": "How many batches (iterations) does one epoch have?",
-        "iterations": "How many iterations (parameter updates) are done in all {e} epochs?",
-        "last_batch_size": "How many samples are in the last batch of each epoch?",
-        "dropped": "How many samples are left out of training in each epoch (0 if none)?",
-        "samples_seen": (
-            "How many samples does the model train on in all {e} epochs, counting a sample "
-            "each time it is used?"
-        ),
-        "epochs_needed": (
-            "The schedule asks for at least {k} iterations (parameter updates). "
-            "How many whole epochs must be run?"
-        ),
-        "whole": " Answer a whole number.",
-        "terms": (
-            "Terms: an epoch is one pass of the whole training set (forward and backward); "
-            "a batch is one chunk of it; the batch size is the samples per batch; an "
-            "iteration is one batch trained, i.e. one parameter update."
-        ),
-        "ceil": (
-            "drop_last=False keeps the last, smaller batch: batches per epoch = ceil(N / B) "
-            "= ceil({n} / {b}) = ceil({frac}) = {bpe}."
-        ),
-        "floor": (
-            "drop_last=True drops an incomplete last batch: batches per epoch = floor(N / B) "
-            "= floor({n} / {b}) = floor({frac}) = {bpe}."
-        ),
-        "exact": "B divides N: {n} / {b} = {bpe} full batches per epoch, nothing left over.",
-        "last_kept": "{full} full batches hold {full} × {b} = {used} samples; the last batch "
-        "holds the remaining {n} − {used} = {last}.",
-        "last_full": "Every batch, the last one too, holds B = {b} samples.",
-        "dropped_r": "The {r} samples left over ({n} mod {b} = {r}) are skipped in every epoch "
-        "(with shuffle=True a different {r} each epoch).",
-        "dropped_0": "No sample is dropped: dropped = 0.",
-        "iter": "iterations = batches per epoch × epochs = {bpe} × {e} = {it}.",
-        "seen": "Each epoch trains on N − dropped = {n} − {d} = {per} samples; over {e} epochs: "
-        "{per} × {e} = {seen}.",
-        "needed": "epochs = ceil({k} / {bpe}) = {ep} ({ep} × {bpe} = {done} ≥ {k}; "
-        "{below} epochs would give only {short}).",
-        "answer": "Answer: {value}.",
-    },
-    "zh": {
-        "head": (
-            "训练集有 N = {n} 个样本，用 "
-            "DataLoader(dataset, batch_size={b}, drop_last={dl}) 加载（没有其他选项）"
-        ),
-        "head_epochs": "，训练 {e} 个 epoch（轮次），每个批次（batch）做一次参数更新。",
-        "head_plain": "，每个批次（batch）做一次参数更新。",
-        "batches_per_epoch": "一个 epoch 有多少个批次（即多少次迭代）？",
-        "iterations": "{e} 个 epoch 一共做多少次迭代（参数更新）？",
-        "last_batch_size": "每个 epoch 的最后一个批次有多少个样本？",
-        "dropped": "每个 epoch 有多少个样本没有参与训练（没有则答 0）？",
-        "samples_seen": "{e} 个 epoch 里模型一共训练了多少个样本（同一个样本每用一次计一次）？",
-        "epochs_needed": "训练计划要求至少 {k} 次迭代（参数更新）。至少要跑多少个完整的 epoch？",
-        "whole": "请回答一个整数。",
-        "terms": (
-            "术语：epoch（轮次）指整个训练集完整地前向和反向传播一次；批次（batch）是训练集"
-            "切成的一块；批大小（batch size）是每个批次的样本数；一次迭代（iteration）指训练"
-            "一个批次，即一次参数更新。"
-        ),
-        "ceil": (
-            "drop_last=False 保留最后那个较小的批次：每个 epoch 的批次数 = ceil(N / B) "
-            "= ceil({n} / {b}) = ceil({frac}) = {bpe}。"
-        ),
-        "floor": (
-            "drop_last=True 丢弃不完整的最后一个批次：每个 epoch 的批次数 = floor(N / B) "
-            "= floor({n} / {b}) = floor({frac}) = {bpe}。"
-        ),
-        "exact": "B 整除 N：{n} / {b} = {bpe} 个完整批次，没有剩余样本。",
-        "last_kept": "{full} 个完整批次共 {full} × {b} = {used} 个样本；最后一个批次是剩下的 "
-        "{n} − {used} = {last} 个。",
-        "last_full": "每个批次（包括最后一个）都有 B = {b} 个样本。",
-        "dropped_r": "剩下的 {r} 个样本（{n} mod {b} = {r}）在每个 epoch 都被跳过"
-        "（shuffle=True 时每个 epoch 跳过的是不同的 {r} 个）。",
-        "dropped_0": "没有样本被丢弃：丢弃数 = 0。",
-        "iter": "迭代次数 = 每个 epoch 的批次数 × epoch 数 = {bpe} × {e} = {it}。",
-        "seen": "每个 epoch 训练 N − 丢弃数 = {n} − {d} = {per} 个样本；{e} 个 epoch 共 "
-        "{per} × {e} = {seen} 个。",
-        "needed": "epoch 数 = ceil({k} / {bpe}) = {ep}（{ep} × {bpe} = {done} ≥ {k}；"
-        "{below} 个 epoch 只有 {short} 次）。",
-        "answer": "答案：{value}。",
-    },
-}
+# Every sentence a learner reads, English and Chinese, with the same keys (str.format fields).
+TEXT: dict[str, dict[str, str]] = tomllib.loads(
+    Path(__file__).with_name("epochs_batches.toml").read_text(encoding="utf-8")
+)
 
 
 def _frac(n: int, b: int) -> str:
@@ -195,14 +123,17 @@ def prompt_text(p: dict[str, Any], ask: str, lang: str) -> str:
     return (head + "\n" + t[ask] + t["whole"]).format(**v)
 
 
-def solution_text(p: dict[str, Any], ask: str, r: dict[str, int], lang: str) -> str:
+def solution_text(p: dict[str, Any], ask: str, r: dict[str, Any], lang: str) -> str:
     t = TEXT[lang]
     n, b, dl, e = p["dataset_size"], p["batch_size"], p["drop_last"], p["epochs"]
     bpe, rem = r["batches_per_epoch"], n % b
     v: dict[str, Any] = {"n": n, "b": b, "e": e, "bpe": bpe, "r": rem, "frac": _frac(n, b)}
     lines = [t["terms"]]
     lines.append(t["exact"] if rem == 0 else t["floor" if dl else "ceil"])
-    if ask == "last_batch_size":
+    small = n < b
+    if small:
+        lines.append(t["small_drop" if dl else "small_keep"])
+    if ask == "last_batch_size" and not small:
         if dl or rem == 0:
             lines.append(t["last_full"])
         else:
@@ -210,7 +141,10 @@ def solution_text(p: dict[str, Any], ask: str, r: dict[str, int], lang: str) -> 
             v |= {"full": full, "used": full * b, "last": r["last_batch_size"]}
             lines.append(t["last_kept"])
     if ask in ("dropped", "samples_seen"):
-        lines.append(t["dropped_r"] if r["dropped"] else t["dropped_0"])
+        if r["dropped"]:
+            lines.append(t["dropped_all" if r["dropped"] == n else "dropped_r"])
+        else:
+            lines.append(t["dropped_0"])
     if ask == "iterations":
         v["it"] = r["iterations"]
         lines.append(t["iter"])
@@ -248,14 +182,25 @@ def draw_params(rng: random.Random, difficulty: int) -> tuple[dict[str, Any], st
         return p, rng.choice(["batches_per_epoch", "iterations"])
     if difficulty == 2:
         b = rng.choice([16, 24, 32, 48, 50, 64, 100, 128])
-        n = _dataset_size(rng, b, 100, 1200, 0.1)
-        p = {"dataset_size": n, "batch_size": b, "drop_last": rng.random() < 0.5}
+        drop_last = rng.random() < 0.5
+        case = rng.choices(["usual", "divisible", "small"], [70, 15, 15])[0]
+        if case == "small":  # fewer samples than one batch
+            n = rng.randint(b // 4, b - 1)
+        else:
+            n = _dataset_size(rng, b, 100, 1200, 1.0 if case == "divisible" else 0.0)
+        p = {"dataset_size": n, "batch_size": b, "drop_last": drop_last}
         p["epochs"] = rng.randint(2, 30)
-        ask = rng.choice(["batches_per_epoch", "iterations", "last_batch_size", "dropped"])
-        return p, ask
+        asks = ["batches_per_epoch", "iterations", "last_batch_size", "dropped"]
+        if no_batch(p):  # no batch, so no last batch to ask about
+            asks.remove("last_batch_size")
+        return p, rng.choice(asks)
     b = rng.choice([32, 64, 96, 100, 128, 200, 256, 500])
-    n = _dataset_size(rng, b, 500, 2000, 0.05)
-    ask = rng.choice(["iterations", "samples_seen", "epochs_needed"])
+    if rng.random() < 0.1:  # fewer samples than one batch (no epochs_needed: maybe 0 batches)
+        n = rng.randint(b // 4, b - 1)
+        ask = rng.choice(["iterations", "samples_seen"])
+    else:
+        n = _dataset_size(rng, b, 500, 2000, 0.05)
+        ask = rng.choice(["iterations", "samples_seen", "epochs_needed"])
     p = {"dataset_size": n, "batch_size": b, "drop_last": rng.random() < 0.5}
     if ask == "epochs_needed":
         per_epoch = count(p | {"epochs": None}, "batches_per_epoch")
@@ -274,7 +219,7 @@ def draw_params(rng: random.Random, difficulty: int) -> tuple[dict[str, Any], st
 @register
 class EpochsBatches(Generator):
     id = FAMILY
-    version = 1
+    version = 2
     topic = "Training loop"
     topic_zh = "训练流程"
     title = "Epochs, batches and iterations of a DataLoader (batch_size, drop_last, epochs)"

@@ -3,7 +3,8 @@
 Study notes' example: gender [male, female], grade [year-1, year-2, year-3] (初一/初二/初三),
 school [school-1 .. school-4] (一中..四中); "male, year-1, school-2" encodes to
 [1 0 | 1 0 0 | 0 1 0 0]. Ordered features get ordinal codes numbered from 1 instead,
-like {X: 1, XL: 2, XXL: 3}.
+like {X: 1, XL: 2, XXL: 3}. Levels 2 and 3 also ask what F.one_hot(torch.tensor(labels))
+gives (its shape, a row, or an error): see _one_hot_torch.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from quizzer.generators import Generator, register
+from quizzer.generators import _one_hot_torch as ft
 from quizzer.question import Question
 
 # The features (name, zh, categories, categories_zh, ordered, ask_encoding) are data.
@@ -338,12 +340,13 @@ def _ordinal_text(feat: dict[str, Any], value: str, lang: str) -> Texts:
 
 
 TEXTS = {"encode": _encode_text, "decode": _decode_text, "length": _length_text}
+TORCH_SHARE = 0.3  # of the level 2 and 3 questions: what F.one_hot gives
 
 
 @register
 class OneHot(Generator):
     id = "one-hot"
-    version = 1
+    version = 2
     topic = "Encoding"
     title = "One-hot encode and decode categorical features; one-hot versus ordinal codes"
     formula_tex = r"\mathbf{v} = [\, \mathrm{onehot}(c_1) \mid \mathrm{onehot}(c_2) \mid \dots \,]"
@@ -353,6 +356,10 @@ class OneHot(Generator):
             "One-hot writes a block of 0/1 bits per feature with the 1 at the category's "
             "position (first category = first bit), not the category's index number and not "
             "shifted by one."
+        ),
+        "one-hot-off-by-one": (
+            "The 1 goes at the category's own position: the first category is the first bit "
+            "of its block, not the second (positions are not shifted by one)."
         ),
         "one-hot-reversed": (
             "Bits go in the order the categories are listed: the first category is the "
@@ -377,6 +384,28 @@ class OneHot(Generator):
         "one-hot-length-features": (
             "Each feature contributes one bit per category, not a single entry."
         ),
+        "one-hot-width-distinct": (
+            "F.one_hot does not look at which values occur: each label is a column index, so "
+            "the width is max + 1 (or num_classes), not the number of distinct labels, and "
+            "label c has its 1 at index c. (Counting the distinct values is what sklearn's "
+            "OneHotEncoder and pd.get_dummies do.)"
+        ),
+        "one-hot-width-max": (
+            "Classes are indices counted from 0, so labels up to max need max + 1 columns "
+            "(0..max); a width of max leaves no column for the largest label."
+        ),
+        "one-hot-one-based": (
+            "F.one_hot counts classes from 0: label c puts its 1 at index c, so labels that "
+            "start at 1 leave column 0 all 0s, and a label equal to num_classes is out of range."
+        ),
+        "one-hot-num-classes-ignored": (
+            "num_classes fixes the width exactly: torch does not infer it from the labels or "
+            "widen it to fit them, and a label >= num_classes raises a RuntimeError."
+        ),
+        "one-hot-class-dim-first": (
+            "F.one_hot appends the class dimension last: labels of shape (H, W) give "
+            "(H, W, C); a (C, H, W) layout needs out.permute(2, 0, 1)."
+        ),
     }
 
     topic_zh = "编码"
@@ -385,6 +414,9 @@ class OneHot(Generator):
         "one-hot-zero-based-index": (
             "独热编码为每个特征写一个 0/1 块，1 放在该类别的位置上（第一个类别 = 第一位），"
             "不是写类别的序号，也不能错开一位。"
+        ),
+        "one-hot-off-by-one": (
+            "1 放在该类别自己的位置上：第一个类别就是块中的第一位，而不是第二位（不能错开一位）。"
         ),
         "one-hot-reversed": "各位按类别列出的顺序排列：第一个类别是块中最左边的一位，不是最右边。",
         "one-hot-feature-order": "各特征的块按特征列出的顺序拼接。",
@@ -397,9 +429,33 @@ class OneHot(Generator):
         "ordinal-zero-based": "这里的序数编码从 1 开始（X: 1, XL: 2, XXL: 3），而不是从 0 开始。",
         "one-hot-length-product": "各块是拼接起来的，所以长度相加；相乘算的是所有可能组合的个数。",
         "one-hot-length-features": "每个特征的每个类别各占一位，而不是每个特征只占一个元素。",
+        "one-hot-width-distinct": (
+            "F.one_hot 不看哪些值出现过：每个标签就是列下标，所以宽度是 max + 1（或 num_classes），"
+            "而不是不同标签的个数，标签 c 的 1 在下标 c 处。（按出现过的不同值计数是 sklearn 的 "
+            "OneHotEncoder 和 pd.get_dummies 的做法。）"
+        ),
+        "one-hot-width-max": (
+            "类别是从 0 开始的下标，标签最大为 max 时需要 max + 1 列（0..max）；"
+            "宽度取 max 的话，最大的标签就没有对应的列了。"
+        ),
+        "one-hot-one-based": (
+            "F.one_hot 的类别从 0 开始计数：标签 c 的 1 在下标 c 处，所以从 1 开始的标签会留下"
+            "全为 0 的第 0 列，而等于 num_classes 的标签超出范围。"
+        ),
+        "one-hot-num-classes-ignored": (
+            "num_classes 精确地规定了宽度：torch 不会根据标签推断宽度，也不会为了容纳标签而加宽；"
+            "标签 >= num_classes 时直接报 RuntimeError。"
+        ),
+        "one-hot-class-dim-first": (
+            "F.one_hot 把类别维加在最后：形状为 (H, W) 的标签得到 (H, W, C)；"
+            "要 (C, H, W) 的排列需要 out.permute(2, 0, 1)。"
+        ),
     }
 
     def zh(self, q: Question) -> dict[str, str]:
+        if q.ask in ft.ASKS:
+            p = q.params
+            return _texts(*ft.texts(p["labels"], p["num_classes"], q.ask, p["row"], "zh"))
         features, sample = localize(q.params["features"], q.params["sample"], "zh")
         if q.ask == "encoding":
             texts = _encoding_text(features[0], "zh")
@@ -418,6 +474,8 @@ class OneHot(Generator):
         quizzer.answers consults Generator.answer_aliases (proposed to the lead)."""
         if q.ask == "encoding":
             return {"序数编码": "ordinal", "序数": "ordinal"}
+        if q.ask in ft.ASKS:
+            return {}
         shown, _ = localize(q.params["features"], None, "zh")
         return {
             z: c
@@ -427,6 +485,8 @@ class OneHot(Generator):
         }
 
     def generate(self, rng: random.Random, difficulty: int) -> Question:
+        if difficulty >= 2 and rng.random() < TORCH_SHARE:
+            return self.build_torch(difficulty, *ft.draw(rng, difficulty))
         if difficulty == 1:
             names = rng.sample(NAMES, rng.choice([1, 2]))
             ask = "encode"
@@ -469,6 +529,29 @@ class OneHot(Generator):
         fields = builders[ask](features, sample, vector, difficulty)
         return self.question(difficulty, params=params, **fields)
 
+    def build_torch(
+        self,
+        difficulty: int,
+        labels: ft.Labels,
+        num_classes: int | None,
+        ask: str,
+        row: int | None = None,
+    ) -> Question:
+        """What F.one_hot(torch.tensor(labels), num_classes) gives: its shape or out[row]."""
+        result = ft.one_hot(labels, num_classes)
+        expected = ft.answer_of(result, ask, row)
+        return self.question(
+            difficulty,
+            params={"labels": labels, "num_classes": num_classes, "row": row},
+            ask=ask,
+            kind="shape" if ask == "shape" else "vector",
+            expected=expected,
+            result=result,
+            **_texts(*ft.texts(labels, num_classes, ask, row, "en")),
+            allow_undefined=True,
+            misconceptions=ft.misconceptions(labels, num_classes, ask, row),
+        )
+
 
 def _texts(prompt: str, answer: str, solution: str) -> dict[str, str]:
     return {"prompt": prompt, "answer": answer, "solution": solution}
@@ -483,7 +566,7 @@ def _encode(features: Features, sample: list[str], vector: list[int], level: int
         **_texts(*_encode_text(features, sample, vector, level, "en")),
         misconceptions=[
             ("one-hot-zero-based-index", encode(features, sample, as_index=True)),
-            ("one-hot-zero-based-index", encode(features, sample, shift=1)),
+            ("one-hot-off-by-one", encode(features, sample, shift=1)),
             ("one-hot-reversed", encode(features, sample, reverse_bits=True)),
             ("one-hot-feature-order", encode(features, sample, reverse_features=True)),
         ],

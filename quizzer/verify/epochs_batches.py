@@ -4,7 +4,8 @@ len(loader) gives the batches per epoch; iterating the loader once gives the siz
 batch it yields, hence the last batch's size and the samples left out (N − their sum).
 Iterations are len(loader) · epochs, the samples trained on sum(sizes) · epochs, and the
 epochs for a target of K iterations ceil(K / len(loader)). N stays below a few thousand, so
-one pass over the loader costs a few milliseconds.
+one pass over the loader costs a few milliseconds. With drop_last=True and N < batch_size the
+loader yields no batch: len(loader) is 0 and there is no last batch (None).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ N = {n}
 loader = DataLoader(TensorDataset(torch.arange(N)), batch_size={b}, drop_last={dl})
 sizes = [len(x) for (x,) in loader]  # one epoch
 print("batches per epoch:", len(loader), "| batches iterated:", len(sizes))
-print("last batch size:", sizes[-1], "| samples dropped:", N - sum(sizes))
+print("last batch size:", sizes[-1] if sizes else None, "| samples dropped:", N - sum(sizes))
 """
     if e is not None:
         code += f"""epochs = {e}
@@ -57,10 +58,11 @@ def check(q: Question) -> Check:
     count, used = len(loader), sum(sizes)
     if len(sizes) != count:
         raise RuntimeError(f"len(loader) = {count} but the loader yielded {len(sizes)} batches")
-    result = {"batches_per_epoch": count, "last_batch_size": sizes[-1], "dropped": n - used}
+    last = sizes[-1] if sizes else None
+    result = {"batches_per_epoch": count, "last_batch_size": last, "dropped": n - used}
     lines = [
         f"batches per epoch: {count} | batches iterated: {len(sizes)}",
-        f"last batch size: {sizes[-1]} | samples dropped: {n - used}",
+        f"last batch size: {last} | samples dropped: {n - used}",
     ]
     if e is not None:
         result |= {"iterations": count * e, "samples_seen": used * e}

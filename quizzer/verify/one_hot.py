@@ -6,6 +6,11 @@ vector is its features' rows concatenated (the blocks torch.cat joins), and a de
 question's categories are the argmax of those rows (the blocks torch.split gives back),
 one argmax call per number of categories. The encoding/ordinal questions take
 F.one_hot(torch.arange(n)) and torch.arange(n) + 1 once per n.
+
+The "shape" and "row" questions call F.one_hot(torch.tensor(labels)[, num_classes=k]) itself,
+one question at a time (the batch checker hands them to the single checker): torch's shape,
+the index of the 1 in every row (argmax, after checking each row is 0s with a single 1), the
+asked row, or the first line of the RuntimeError torch raises (result None).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from quizzer.generators._one_hot_torch import ASKS as CALL_ASKS
 from quizzer.question import Question
 from quizzer.verify import Check, batch_checker, checker, torch_version
 
@@ -38,8 +44,48 @@ def _features_code(features: list[dict[str, Any]]) -> str:
     return f"features = [\n{rows}]\n"
 
 
+_CALL_CODE = """import torch
+import torch.nn.functional as F
+
+t = torch.tensor({labels})
+try:
+    out = F.one_hot({call})
+    print(out.shape)
+{row}except RuntimeError as e:
+    print(f"RuntimeError: {{str(e).splitlines()[0]}}")
+"""
+
+
+def _call_check(q: Question, version: str) -> Check:
+    """F.one_hot(torch.tensor(labels)[, num_classes=k]): its shape or a row, or torch's error."""
+    labels, k, row = q.params["labels"], q.params["num_classes"], q.params["row"]
+    code = _CALL_CODE.format(
+        labels=labels,
+        call="t" if k is None else f"t, num_classes={k}",
+        row="" if row is None else f"    print(out[{row}].tolist())\n",
+    )
+    method = f"torch {version}: F.one_hot on torch.tensor(labels)"
+    t = torch.tensor(labels)
+    try:
+        out = F.one_hot(t) if k is None else F.one_hot(t, num_classes=k)
+    except RuntimeError as exc:
+        return Check(None, None, code, f"RuntimeError: {str(exc).splitlines()[0]}", method)
+    if not (bool(((out == 0) | (out == 1)).all()) and bool((out.sum(-1) == 1).all())):
+        raise RuntimeError(f"F.one_hot gave rows that are not one-hot: {out.tolist()}")
+    shape = list(out.shape)
+    result = {"shape": shape, "hot": out.argmax(-1).tolist()}
+    output = str(out.shape)
+    expected: Any = shape
+    if row is not None:
+        expected = out[row].tolist()
+        output += f"\n{expected}"
+    return Check(result, expected, code, output, method)
+
+
 @checker("one-hot")
 def check_one_hot(q: Question) -> Check:
+    if q.ask in CALL_ASKS:
+        return _call_check(q, torch_version())
     features = q.params["features"]
     sample = q.params["sample"]
     version = torch_version()
@@ -132,6 +178,9 @@ def check_one_hot_batch(qs: list[Question]) -> list[Check | Exception]:
     where: list[list[tuple[int, int]]] = []  # per question: (n, position in slots[n])
     ns: set[int] = set()  # sizes of the encoding/ordinal questions
     for q in qs:
+        if q.ask in CALL_ASKS:
+            where.append([])
+            continue
         features = q.params["features"]
         if q.ask in ("encoding", "ordinal"):
             ns.add(len(features[0]["categories"]))
@@ -157,6 +206,9 @@ def check_one_hot_batch(qs: list[Question]) -> list[Check | Exception]:
             tables[n] = (F.one_hot(idx, num_classes=n).tolist(), (idx + 1).tolist())
     out: list[Check | Exception] = []
     for q, spots in zip(qs, where, strict=True):
+        if q.ask in CALL_ASKS:  # one F.one_hot call each, as the single checker makes
+            out.append(_call_check(q, version))
+            continue
         features, sample = q.params["features"], q.params["sample"]
         if q.ask in ("encoding", "ordinal"):
             onehot, codes = tables[len(features[0]["categories"])]
