@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from quizzer.answers import grade
-from quizzer.errors import Rejected
-from quizzer.generators import get
+from quizzer.answers import grade, hint
+from quizzer.errors import AnswerFormatError, Rejected
+from quizzer.generators import get, localized
+from quizzer.generators._conv import per_dim, refusal, same_pads
 from quizzer.generators.conv_output import (
     build_params,
     conv_out,
@@ -153,7 +157,9 @@ def test_levels_differ(drawn: dict[int, list[Question]]) -> None:
 def test_grading(drawn: dict[int, list[Question]]) -> None:
     for level in LEVELS:
         for q in drawn[level][:40]:
-            if q.kind == "shape":
+            if q.expected is None:
+                forms = ["error", "Error", "RuntimeError", "报错"]
+            elif q.kind == "shape":
                 forms = [
                     fmt(q.expected),
                     str(q.expected),
@@ -166,7 +172,7 @@ def test_grading(drawn: dict[int, list[Question]]) -> None:
             for text in forms:
                 assert grade(q, text).correct, (q.prompt, text)
             for m in q.misconceptions:
-                g = grade(q, fmt(m.value))
+                g = grade(q, "error" if m.value is None else fmt(m.value))
                 assert not g.correct and m in g.misconceptions
 
 
@@ -210,3 +216,234 @@ def test_chinese_text_of_known_questions() -> None:
     )
     assert set(gen.explanations_zh) == set(gen.explanations)
     assert (gen.topic_zh, gen.title_zh.startswith("Conv/MaxPool/AvgPool")) == ("卷积", True)
+
+
+# ---------------------------------------------------------------- torch refuses: "error"
+
+
+def _verified(params: dict[str, Any], ask: str = "shape", level: int = 3) -> Question:
+    q = verify(_q(params, ask, level))
+    assert q.verified and q.torch_check is not None
+    return q
+
+
+def test_refusal_conditions() -> None:
+    """The formula side of torch's checks (each is confirmed by torch below)."""
+    assert refusal(build_params("MaxPool2d", [1, 1, 20, 20], 2, None, 1)) is None
+    assert refusal(build_params("MaxPool2d", [1, 1, 20, 20], 2, None, 2)) == "pool-padding"
+    assert refusal(build_params("AvgPool2d", [1, 1, 10, 10], [4, 2], None, [1, 2])) == (
+        "pool-padding"  # every dimension on its own: 2 > 2 // 2 in the width
+    )
+    assert refusal(build_params("Conv2d", [1, 3, 8, 8], 3, 2, "same")) == "same-strided"
+    assert refusal(build_params("Conv2d", [1, 3, 8, 8], 4, 1, "same")) is None
+    assert refusal(build_params("Conv1d", [1, 3, 6], 7, 1, "valid")) == "too-small"
+    assert refusal(build_params("Conv1d", [1, 8, 5], 4, 2, 0, 2)) == "too-small"
+    assert refusal(build_params("Conv1d", [1, 8, 5], 4, 2, 1, 2)) is None  # 5 + 2 = 7 fits
+    assert same_pads(4) == (1, 2) and same_pads(6, 3) == (7, 8) and same_pads(3, 2) == (2, 2)
+    same = build_params("Conv2d", [1, 3, 20, 30], 7, 2, "same")
+    assert output_shape(same) == [1, 8, 10, 15]  # what 'same' padding would give: ceil(n / s)
+
+
+# Messages recorded by running torch 2.13 on these layers (the checker must reproduce them).
+POOL_MESSAGE = "RuntimeError: pad should be at most half of effective kernel size, but got "
+REFUSED = [
+    (
+        build_params("MaxPool2d", [1, 1, 20, 20], 2, None, 2),
+        POOL_MESSAGE + "pad=2, kernel_size=2 and dilation=1",
+        {"pool-padding-limit": [1, 1, 12, 12]},
+    ),
+    (
+        build_params("AvgPool1d", [1, 1, 20], 2, None, 2),
+        POOL_MESSAGE + "pad=2, kernel_size=2 and dilation=1",
+        {"pool-padding-limit": [1, 1, 12]},
+    ),
+    (
+        build_params("MaxPool1d", [1, 1, 20], 3, None, 2),
+        "RuntimeError: max_pool1d() padding should be at most half of kernel size, but got "
+        "padding=2 and kernel_size=3",
+        {"pool-padding-limit": [1, 1, 8]},
+    ),
+    (  # padding 2 <= half the dilated span 5, but > half of kernel_size 3: still refused
+        build_params("MaxPool2d", [1, 1, 20, 20], 3, None, 2, 2),
+        "RuntimeError: pad should be smaller than or equal to half of kernel size, but got "
+        "padW = 2, padH = 2, kW = 3, kH = 3",
+        {"pool-padding-limit": [1, 1, 7, 7]},
+    ),
+    (
+        build_params("Conv1d", [1, 8, 5], 4, 2, 0, 2),
+        "RuntimeError: Calculated padded input size per channel: (5). Kernel size: (7). "
+        "Kernel size can't be greater than actual input size",
+        {"output-below-one": [1, 8, 0], "dilation-ignored": [1, 8, 1]},
+    ),
+    (
+        build_params("MaxPool2d", [1, 3, 5, 5], 3, None, 0, 3),
+        "RuntimeError: Given input size: (3x5x5). Calculated output size: (3x0x0). "
+        "Output size is too small",
+        {"output-below-one": [1, 3, 0, 0], "dilation-ignored": [1, 3, 1, 1]},
+    ),
+    (
+        build_params("Conv2d", [2, 3, 20, 30], 7, 2, "same"),
+        "ValueError: padding='same' is not supported for strided convolutions",
+        {"same-strided": [2, 8, 20, 30], "tf-same": [2, 8, 10, 15]},
+    ),
+]
+
+
+@pytest.mark.parametrize(("params", "output", "mistakes"), REFUSED)
+def test_torch_refuses_known_layers(
+    params: dict[str, Any], output: str, mistakes: dict[str, Any]
+) -> None:
+    q = _verified(params)
+    assert q.expected is None and q.result is None and q.answer == "error" and q.allow_undefined
+    assert q.torch_check is not None and q.torch_check.output == output
+    assert {m.id: m.value for m in q.misconceptions} == mistakes
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        exec(q.torch_check.code, {})  # the snippet shown to the learner
+    assert buf.getvalue().rstrip("\n") == output
+    assert "torch raises an error" in q.solution and "answer error" in q.prompt
+    assert grade(q, "error").correct and grade(q, "报错").correct
+    g = grade(q, fmt(next(iter(mistakes.values()))))
+    assert not g.correct and g.mistake_ids[0] == next(iter(mistakes))
+
+
+@pytest.mark.parametrize(
+    ("params", "ask", "expected", "mistakes"),
+    [
+        (  # an even kernel: 'same' pads 1 before and 2 after
+            build_params("Conv1d", [1, 3, 10], 4, 1, "same"),
+            "length",
+            10,
+            {
+                "same-half-kernel": 11,
+                "same-symmetric": 9,
+                "same-valid-swapped": 7,
+                "same-even-refused": None,
+            },
+        ),
+        (  # dilation 2: 'same' pads 2·(3 − 1) = 4, not 3 // 2 = 1 on each side
+            build_params("Conv1d", [1, 3, 10], 3, 1, "same", 2),
+            "length",
+            10,
+            {"same-half-kernel": 8, "same-valid-swapped": 6},
+        ),
+        (
+            build_params("Conv2d", [1, 1, 19, 7], 5, 3, "valid", out_channels=16),
+            "height",
+            5,
+            {"no-plus-one": 4, "floor-vs-ceil": 6},
+        ),
+        (  # padding = kernel_size // 2 is allowed, with any dilation
+            build_params("MaxPool2d", [1, 1, 20, 20], 4, None, 2, 2),
+            "width",
+            5,
+            {
+                "padding-once": 4,
+                "dilation-ignored": 6,
+                "no-plus-one": 4,
+                "floor-vs-ceil": 6,
+                "pool-stride-1": 18,
+            },
+        ),
+    ],
+)
+def test_torch_accepts_known_layers(
+    params: dict[str, Any], ask: str, expected: int, mistakes: dict[str, Any]
+) -> None:
+    q = _verified(params, ask)
+    assert q.expected == expected and q.torch_check is not None
+    assert q.torch_check.output == f"torch.Size({q.result})"
+    assert {m.id: m.value for m in q.misconceptions} == mistakes
+    assert not grade(q, "error").correct
+    if "same-even-refused" in mistakes:
+        assert grade(q, "error").mistake_ids == ("same-even-refused",)
+
+
+def test_pool_padding_limit_is_half_the_kernel_whatever_the_dilation() -> None:
+    """torch raises exactly where refusal() says so (verify rejects any disagreement)."""
+    refused = 0
+    for k in range(2, 6):
+        for d in (1, 2, 3):
+            for p in range(k + 1):
+                params = build_params("MaxPool2d", [1, 1, 24, 24], k, 1, p, d)
+                q = _verified(params)
+                assert (q.expected is None) == (p > k // 2), (k, d, p)
+                refused += q.expected is None
+    assert refused == 3 * (1 + 2 + 2 + 3)
+
+
+def test_conv_same_strided_and_too_small_inputs_against_torch() -> None:
+    for layer in ("Conv1d", "Conv2d"):
+        for n in range(1, 9):
+            for k, s, p, d in [(3, 1, 0, 2), (4, 2, 1, 2), (5, 1, "valid", 1), (3, 2, "same", 1)]:
+                shape = [1, 2, n] if layer == "Conv1d" else [1, 2, n, 9]
+                q = _verified(build_params(layer, shape, k, s, p, d))
+                assert (q.expected is None) == (refusal(q.params) is not None)
+
+
+def test_error_option_in_every_shape_question_of_levels_2_and_3(
+    drawn: dict[int, list[Question]],
+) -> None:
+    for q in drawn[1]:
+        assert not q.allow_undefined and "error" not in q.prompt
+        with pytest.raises(AnswerFormatError):
+            grade(q, "error")
+    for level in (2, 3):
+        for q in drawn[level]:
+            shape_ask = q.ask not in ("padding", "kernel_size")
+            assert q.allow_undefined == shape_ask
+            assert ("answer error" in q.prompt) == shape_ask
+            assert ("回答 error" in localized(q, "zh")["prompt"]) == shape_ask
+            if shape_ask:
+                assert "'error'" in hint(q)
+
+
+def _case(q: Question) -> str:
+    pad, reason = q.params.get("padding"), refusal(q.params)
+    if reason:
+        return reason + ("+dilation" if q.params.get("dilation", 1) not in (1, [1, 1]) else "")
+    if pad == "same":
+        ks = q.params["kernel_size"]
+        return "same-even" if any(k % 2 == 0 for k in per_dim(ks, 2)) else "same"
+    return "valid" if pad == "valid" else "textbook"
+
+
+def test_every_new_case_is_drawn_dozens_of_times(drawn: dict[int, list[Question]]) -> None:
+    counts = {level: Counter(_case(q) for q in drawn[level]) for level in LEVELS}
+    assert counts[1] == {"textbook": 1000}
+    two, three = counts[2], counts[3]
+    assert min(two["pool-padding"], two["same-strided"], two["same"], two["valid"]) >= 50
+    assert min(three["too-small+dilation"], three["pool-padding+dilation"]) >= 50
+    assert three["same-even"] >= 100
+    for level in (2, 3):
+        errors = sum(q.expected is None for q in drawn[level])
+        assert 100 <= errors <= 250, (level, errors)  # 10–25% of the draws
+        assert sum(q.attempt for q in drawn[level]) == 0  # torch never disagreed
+    for q in drawn[3]:
+        if _case(q) == "same-even":
+            left, right = same_pads(*_first(q.params["kernel_size"], q.params["dilation"]))
+            assert f"{left} before and {right} after" in q.solution
+
+
+def _first(k: Any, d: Any) -> tuple[int, int]:
+    ks = k if isinstance(k, list) else [k]
+    return ks[0], d
+
+
+def test_chinese_text_of_an_error_question() -> None:
+    gen = get(FAMILY)
+    q = _q(build_params("MaxPool1d", [1, 3, 34], 5, 2, 5, 3), "shape", 3)
+    zh = gen.zh(q)
+    assert zh["answer"] == "error"
+    assert zh["prompt"].endswith(
+        "回答完整形状，例如 (N, C, L)。如果 torch 拒绝这个层或这个输入（报错），回答 error。"
+    )
+    assert zh["solution"].splitlines() == [
+        "torch 要求池化层在每个维度上 padding 不超过 kernel_size / 2。",
+        "L：padding = 5 > 5 / 2：torch 拒绝。",
+        "dilation 不会放宽这个限制：上限是 kernel_size = 5 的一半，而不是膨胀后跨度 "
+        "3·(5 − 1) + 1 = 13 的一半。",
+        "所以 torch 报错，而不是算出一个形状：答案是 error。",
+        "如果没有这项检查，公式会得到 (1, 3, 16)。",
+    ]
+    assert q.solution.splitlines()[1] == "L: padding = 5 > 5 / 2: torch refuses it."

@@ -4,19 +4,23 @@ values, the misconception formulas, the output_padding questions, and what each 
 
 from __future__ import annotations
 
+import contextlib
+import io
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from quizzer.answers import grade
-from quizzer.errors import Rejected
+from quizzer.answers import grade, hint
+from quizzer.errors import AnswerFormatError, Rejected
 from quizzer.generators import get, localized
 from quizzer.generators.transposed_conv import (
     build_params,
     make_question,
     missing_output_padding,
     output_shape,
+    refusal,
     tconv_out,
     valid,
 )
@@ -89,19 +93,21 @@ def test_misconception_formulas() -> None:
         "dilation-ignored": 14,
         "notes-special-case": 13,
         "w-times-s": 18,
+        "no-plus-one": 15,  # the same wrong answer as output-padding-ignored: both are named
     }
 
 
 def test_validity_matches_torch() -> None:
     ok = build_params("ConvTranspose2d", [1, 2, 3, 3], 3, 1, 0, 1, 2)
-    assert valid(ok)
+    assert valid(ok) and refusal(ok) is None
     assert verify(_q(ok)).result == [1, 8, 8, 8]
     too_big = build_params("ConvTranspose2d", [1, 2, 3, 3], 3, 2, 0, 2)  # op 2 = stride
-    assert not valid(too_big)
-    with pytest.raises(Rejected, match="output padding must be smaller"):
+    assert not valid(too_big) and refusal(too_big) == "output-padding"
+    # a level-1 question claims a shape: torch raises, so the variant is rejected
+    with pytest.raises(Rejected, match=r"formula \[1, 8, 9, 9\] != torch None"):
         verify(replace(_q(ok), params=too_big, result=output_shape(too_big)))
     cropped = build_params("ConvTranspose2d", [1, 2, 3, 3], 2, 1, 2)  # (3 − 1) + 2 − 4 = 0
-    assert not valid(cropped)
+    assert not valid(cropped) and refusal(cropped) == "too-small"
 
 
 # ---------------------------------------------------------------- output_padding questions
@@ -168,15 +174,17 @@ def test_levels(drawn: dict[int, list[Question]]) -> None:
 def test_grading(drawn: dict[int, list[Question]]) -> None:
     for level in (1, 2, 3):
         for q in drawn[level][:30]:
-            if q.kind == "shape":
+            if q.expected is None:
+                forms = ["error", " Error ", "RuntimeError", "报错"]
+            elif q.kind == "shape":
                 shape = q.expected
                 forms = ["x".join(map(str, shape)), str(shape), f"torch.Size({shape})"]
             else:
                 forms = [str(q.expected), f" {q.expected}.0 "]
             assert all(grade(q, text).correct for text in forms), (q.seed, forms)
             for m in q.misconceptions:
-                g = grade(q, str(m.value))
-                assert not g.correct and g.misconception == m
+                g = grade(q, "error" if m.value is None else str(m.value))
+                assert not g.correct and m in g.misconceptions
 
 
 def test_prompt_states_every_default() -> None:
@@ -193,3 +201,102 @@ def test_chinese_prompt() -> None:
     assert zh["prompt"].startswith("转置卷积层 nn.ConvTranspose2d(3, 4, kernel_size=4, stride=2")
     assert "输出的宽度是多少" in zh["prompt"] and "笔记中的公式" in zh["solution"]
     assert zh["answer"] == q.answer == "14"
+
+
+# ---------------------------------------------------------------- torch refuses: "error"
+
+OP_MESSAGE = "RuntimeError: output padding must be smaller than either stride or dilation, but got "
+
+
+@pytest.mark.parametrize(
+    ("params", "level", "output", "formula"),
+    [  # messages recorded by running torch 2.13 on these layers
+        (
+            build_params("ConvTranspose2d", [1, 2, 3, 3], 3, 2, 0, 2),  # output_padding = stride
+            2,
+            OP_MESSAGE + "output_padding_height: 2 output_padding_width: 2 stride_height: 2 "
+            "stride_width: 2 dilation_height: 1 dilation_width: 1",
+            [1, 8, 9, 9],
+        ),
+        (
+            build_params("ConvTranspose1d", [1, 2, 5], 3, 1, 0, 1),  # any output_padding, stride 1
+            2,
+            OP_MESSAGE + "output_padding_height: 0 output_padding_width: 1 stride_height: 1 "
+            "stride_width: 1 dilation_height: 1 dilation_width: 1",
+            [1, 8, 8],
+        ),
+        (
+            build_params("ConvTranspose1d", [2, 4, 8], 2, 2, 1, 3, 3, out_channels=1),
+            3,
+            OP_MESSAGE + "output_padding_height: 0 output_padding_width: 3 stride_height: 1 "
+            "stride_width: 2 dilation_height: 1 dilation_width: 3",
+            [2, 1, 19],
+        ),
+        (  # only the width breaks the rule
+            build_params(
+                "ConvTranspose2d", [2, 8, 11, 16], 2, [1, 3], 2, [0, 3], 2, out_channels=3
+            ),
+            3,
+            OP_MESSAGE + "output_padding_height: 0 output_padding_width: 3 stride_height: 1 "
+            "stride_width: 3 dilation_height: 2 dilation_width: 2",
+            [2, 3, 9, 47],
+        ),
+    ],
+)
+def test_torch_refuses_output_padding(
+    params: dict[str, Any], level: int, output: str, formula: list[int]
+) -> None:
+    q = verify(_q(params, "shape", level))
+    assert q.expected is None and q.result is None and q.answer == "error" and q.allow_undefined
+    assert q.torch_check is not None and q.torch_check.output == output
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        exec(q.torch_check.code, {})  # the snippet shown to the learner
+    assert buf.getvalue().rstrip("\n") == output
+    assert [(m.id, m.value) for m in q.misconceptions] == [("output-padding-limit", formula)]
+    assert grade(q, "error").correct
+    assert grade(q, str(formula)).mistake_ids == ("output-padding-limit",)
+    assert "torch raises an error" in q.solution and "answer error" in q.prompt
+    zh = localized(q, "zh")
+    assert zh["answer"] == "error" and "torch 拒绝" in zh["solution"]
+
+
+def test_output_padding_below_the_dilation_is_allowed() -> None:
+    """output_padding 1 >= stride 1 but < dilation 2: torch accepts it."""
+    params = build_params("ConvTranspose1d", [1, 2, 5], 3, 1, 0, 1, 2, out_channels=4)
+    q = verify(_q(params, "length", 3))
+    assert q.expected == 10 and q.torch_check is not None
+    assert q.torch_check.output == "torch.Size([1, 4, 10])"
+    assert grade(q, "error").mistake_ids == ("output-padding-refused",)
+    assert "L: output_padding = 1 ≥ stride = 1, but < max(1, 2) = 2: torch accepts it" in q.solution
+
+
+def test_error_cases_are_drawn_and_announced(drawn: dict[int, list[Question]]) -> None:
+    for q in drawn[1]:
+        assert not q.allow_undefined and "error" not in q.prompt
+        with pytest.raises(AnswerFormatError):
+            grade(q, "error")
+    for level in (2, 3):
+        errors = Counter(refusal(q.params) for q in drawn[level] if q.expected is None)
+        assert set(errors) == {"output-padding"}
+        assert 30 <= errors["output-padding"] <= 75, errors  # 10–25% of 300 seeds
+        assert sum(q.attempt for q in drawn[level]) == 0  # torch never disagreed
+        for q in drawn[level]:
+            shape_ask = q.ask != "output_padding"
+            assert q.allow_undefined == shape_ask and ("answer error" in q.prompt) == shape_ask
+            if shape_ask:
+                assert "'error'" in hint(q)
+    assert all(q.params["dilation"] == 1 for q in drawn[2])  # level 2: output_padding >= stride
+    dilated = [
+        q for q in drawn[3] if q.expected is None and q.params["dilation"] not in (1, [1, 1])
+    ]
+    assert len(dilated) >= 30
+    assert any(isinstance(q.params["output_padding"], list) for q in dilated)
+
+
+def test_error_cases_over_a_thousand_seeds() -> None:
+    for level in (2, 3):
+        qs = draw_many(FAMILY, list(range(1000)), level)
+        errors = sum(q.expected is None for q in qs)
+        assert 150 <= errors <= 250, (level, errors)
+        assert sum(q.attempt for q in qs) == 0

@@ -79,6 +79,13 @@ def dim_args(params: dict[str, Any], *, pool_stride_1: bool = False) -> list[tup
     return list(zip(spatial, k, s, p, d, strict=True))
 
 
+def same_pads(k: int, d: int = 1) -> tuple[int, int]:
+    """torch's padding='same' (a Conv layer, stride 1): d·(k − 1) zeros in total, the odd one
+    (an even kernel with an odd dilation) on the right: (left, right)."""
+    total = d * (k - 1)
+    return total // 2, total - total // 2
+
+
 def output_shape(
     params: dict[str, Any],
     *,
@@ -86,11 +93,42 @@ def output_shape(
     pool_stride_1: bool = False,
     **flags: bool,
 ) -> list[int]:
-    """The full output shape [N, C_out, *spatial]; `ceil` overrides ceil_mode (a mistake)."""
+    """The full output shape [N, C_out, *spatial]; `ceil` overrides ceil_mode (a mistake).
+
+    A Conv's padding may be the string 'valid' (no padding) or 'same' (same_pads in every
+    dimension; with a stride torch refuses it, and this gives what the padding would give,
+    ceil(n / stride), so see `refusal`)."""
     mode = params.get("ceil_mode", False) if ceil is None else ceil
-    spatial = [conv_out(*a, mode, **flags) for a in dim_args(params, pool_stride_1=pool_stride_1)]
+    pad = params.get("padding", 0)
+    if pad == "valid":
+        params = {**params, "padding": 0}
+    if pad == "same":
+        args = dim_args({**params, "padding": 0})
+        spatial = [(n + sum(same_pads(k, d)) - d * (k - 1) - 1) // s + 1 for n, k, s, _, d in args]
+    else:
+        args = dim_args(params, pool_stride_1=pool_stride_1)
+        spatial = [conv_out(*a, mode, **flags) for a in args]
     n, c = params["input_shape"][:2]
     return [n, params["out_channels"] if is_conv(params["layer"]) else c, *spatial]
+
+
+def refusal(params: dict[str, Any]) -> str | None:
+    """Why torch refuses this layer on this input, or None when it computes a shape:
+    "same-strided" (padding='same' with a stride > 1: a ValueError when the layer is built),
+    "pool-padding" (a pool's padding > kernel_size / 2 in some dimension, whatever the
+    dilation), "too-small" (an output size below 1: for a Conv, the dilated kernel
+    d·(k − 1) + 1 is longer than the padded input n + 2p). Checked in that order."""
+    pad = params.get("padding", 0)
+    if pad == "same":  # with stride 1 it keeps every size
+        strided = any(s > 1 for _, _, s, _, _ in dim_args({**params, "padding": 0}))
+        return "same-strided" if strided else None
+    if pad == "valid":
+        params = {**params, "padding": 0}
+    if not is_conv(params["layer"]) and any(p > k // 2 for _, k, _, p, _ in dim_args(params)):
+        return "pool-padding"
+    if min(output_shape(params)[2:]) < 1:
+        return "too-small"
+    return None
 
 
 def valid(params: dict[str, Any]) -> bool:

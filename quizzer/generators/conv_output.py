@@ -9,6 +9,8 @@ by running the buggy formula.
 from __future__ import annotations
 
 import random
+import tomllib
+from pathlib import Path
 from typing import Any
 
 from quizzer.generators import Generator, register
@@ -20,6 +22,9 @@ from quizzer.generators._conv import (
     is_conv,
     layer_args,
     output_shape,
+    per_dim,
+    refusal,
+    same_pads,
     solve,
     spatial_dims,
     valid,
@@ -32,6 +37,11 @@ MISSING_ASKS = ("padding", "kernel_size")
 FORMULA = "out = floor((n + 2·padding − dilation·(kernel_size − 1) − 1) / stride) + 1"
 CEIL_NOTE = " (ceil instead of floor: ceil_mode=True)"
 ASK_ZH = {"height": "高度", "width": "宽度", "length": "长度"}
+TEXT: dict[str, dict[str, Any]] = tomllib.loads(
+    Path(__file__).with_name("conv_output.toml").read_text(encoding="utf-8")
+)
+ERROR_LEVELS = (2, 3)  # levels with questions whose answer is "error": every shape question
+# of these levels says that "error" is a possible answer, so the prompt does not give it away
 
 
 # ---------------------------------------------------------------- text (English and Chinese)
@@ -51,6 +61,8 @@ def layer_call(params: dict[str, Any], var: str | None = None) -> str:
             parts.append(str(value))
         elif arg == var:
             parts.append(f"{arg}={arg}")
+        elif isinstance(value, str):  # padding='same' / 'valid'
+            parts.append(f"{arg}={value!r}")
         elif arg == "kernel_size" or value != default(layer, arg):
             parts.append(f"{arg}={fmt(value)}")
     return f"nn.{layer}({', '.join(parts)})"
@@ -150,8 +162,56 @@ def _missing_step(params: dict[str, Any], ask: str, target: list[int], lang: str
     return f"With stride 1: {eq}. For {name}: {calc}."
 
 
-def texts(params: dict[str, Any], ask: str, shape: list[int], lang: str) -> tuple[str, str]:
-    """The prompt and the solution of a question in lang ("en" or "zh")."""
+def _special_lines(params: dict[str, Any], lang: str) -> list[str] | None:
+    """The per-dimension solution of a padding string or of a layer torch refuses (None for
+    the textbook formula, dim_solution)."""
+    t = TEXT[lang]
+    reason, pad = refusal(params), params.get("padding", 0)
+    names = dim_names(params["layer"])
+    if pad == "valid":
+        return [t["valid"], *dim_solution({**params, "padding": 0}, lang)]
+    if pad == "same":
+        args = dim_args({**params, "padding": 0})
+        if reason == "same-strided":
+            lines = [t["same_strided"].format(s=args[0][2])]
+            for name, (n, _, s, _, _) in zip(names, args, strict=True):
+                lines.append(t["same_strided_dim"].format(name=name, s=s, n=n, out=-(-n // s)))
+            return lines
+        lines = [t["same"]]
+        for name, (n, k, _, _, d) in zip(names, args, strict=True):
+            left, right = same_pads(k, d)
+            total = left + right
+            lines.append(
+                t["same_dim"].format(name=name, d=d, k=k, total=total, left=left, right=right, n=n)
+            )
+        return lines
+    args = dim_args(params)
+    if reason == "pool-padding":
+        lines = [t["pool_padding"]]
+        over = [(name, a) for name, a in zip(names, args, strict=True) if a[3] > a[1] // 2]
+        for name, (_, k, _, p, _) in over:
+            lines.append(t["pool_padding_dim"].format(name=name, p=p, k=k))
+        _, (_, k, _, _, d) = over[0]
+        if d > 1:
+            lines.append(t["pool_dilation"].format(k=k, d=d, span=d * (k - 1) + 1))
+        return lines
+    if reason == "too-small":
+        ceil = bool(params.get("ceil_mode"))
+        lines = [t["too_small"]]
+        for name, (n, k, s, p, d) in zip(names, args, strict=True):
+            out = conv_out(n, k, s, p, d, ceil)
+            kw = {"name": name, "d": d, "k": k, "span": d * (k - 1) + 1, "n": n, "p": p}
+            kw |= {"padded": n + 2 * p, "s": s, "out": out, "rnd": "ceil" if ceil else "floor"}
+            lines.append(t["too_small_dim" if out < 1 else "fits_dim"].format(**kw))
+        return lines
+    return None
+
+
+def texts(
+    params: dict[str, Any], ask: str, shape: list[int] | None, lang: str, error_option: bool
+) -> tuple[str, str]:
+    """The prompt and the solution of a question in lang ("en" or "zh"); shape None: torch
+    refuses. error_option: the prompt says that "error" is a possible answer."""
     zh = lang == "zh"
     layer = params["layer"]
     var = ask if ask in MISSING_ASKS else None
@@ -161,7 +221,7 @@ def texts(params: dict[str, Any], ask: str, shape: list[int], lang: str) -> tupl
     else:
         head = f"A layer {call} receives an input of shape {in_shape}."
     note = defaults_note(params, var, lang)
-    lines = dim_solution(params, lang)
+    lines = _special_lines(params, lang) or dim_solution(params, lang)
     if var:
         target = params["output_shape"]
         size, out = "×".join(str(v) for v in target[2:]), fmt(target)
@@ -187,18 +247,24 @@ def texts(params: dict[str, Any], ask: str, shape: list[int], lang: str) -> tupl
     else:
         example = "(N, C, H, W)" if spatial_dims(layer) == 2 else "(N, C, L)"
         batch, c_in = params["input_shape"][:2]
+        if shape is None:
+            shown = fmt(output_shape(params))
+            refused = [TEXT[lang]["refused"], TEXT[lang]["would_give"].format(shape=shown)]
         c_out = params["out_channels"] if is_conv(layer) else c_in
-        value = "" if ask == "shape" else str(shape[DIM_ASKS[ask]])
+        value = "" if ask == "shape" or shape is None else str(shape[DIM_ASKS[ask]])
         if zh:
             if ask == "shape":
                 question = f"输出形状是什么？回答完整形状，例如 {example}。"
             else:
                 question = f"输出的{ASK_ZH[ask]}（{ask}）是多少？回答一个整数。"
             chan = f"out_channels = {c_out}" if is_conv(layer) else f"池化保持 {c_in} 个通道不变"
-            lines.append(f"批大小 {batch} 不变；通道数：{chan}。")
-            lines.append(
-                f"输出形状：{fmt(shape)}" + (f"；{ASK_ZH[ask]} = {value}。" if value else "。")
-            )
+            if shape is None:
+                lines += refused
+            else:
+                lines.append(f"批大小 {batch} 不变；通道数：{chan}。")
+                lines.append(
+                    f"输出形状：{fmt(shape)}" + (f"；{ASK_ZH[ask]} = {value}。" if value else "。")
+                )
         else:
             if ask == "shape":
                 question = f"What is the output shape? Answer the full shape, e.g. {example}."
@@ -209,8 +275,15 @@ def texts(params: dict[str, Any], ask: str, shape: list[int], lang: str) -> tupl
                 if is_conv(layer)
                 else f"pooling keeps the {c_in} channels"
             )
-            lines.append(f"Batch size {batch} is unchanged; channels: {chan}.")
-            lines.append(f"Output shape: {fmt(shape)}" + (f"; {ask} = {value}." if value else ""))
+            if shape is None:
+                lines += refused
+            else:
+                lines.append(f"Batch size {batch} is unchanged; channels: {chan}.")
+                lines.append(
+                    f"Output shape: {fmt(shape)}" + (f"; {ask} = {value}." if value else "")
+                )
+        if error_option:
+            question += ("" if zh else " ") + TEXT[lang]["error_option"]
     prompt = "\n".join(x for x in (head, note, question) if x)
     return prompt, "\n".join(lines)
 
@@ -218,8 +291,53 @@ def texts(params: dict[str, Any], ask: str, shape: list[int], lang: str) -> tupl
 # ---------------------------------------------------------------- building a question
 
 
+def _asked(params: dict[str, Any], ask: str, **flags: Any) -> Any:
+    shape = output_shape(params, **flags)
+    return shape if ask == "shape" else shape[DIM_ASKS[ask]]
+
+
+def _special_misconceptions(params: dict[str, Any], ask: str) -> list[tuple[str, Any]] | None:
+    """The mistakes of a padding string or of a layer torch refuses (None: the textbook ones).
+    Each value is computed: the formula without torch's check, or the buggy padding."""
+    reason, pad = refusal(params), params.get("padding", 0)
+    if reason == "same-strided":  # 'same' kept the size / TensorFlow's ceil(n / stride)
+        return [
+            ("same-strided", _asked({**params, "stride": 1}, ask)),
+            ("tf-same", _asked(params, ask)),
+        ]
+    if reason == "pool-padding":
+        return [("pool-padding-limit", _asked(params, ask))]
+    if reason == "too-small":
+        out = [("output-below-one", _asked(params, ask))]
+        if min(output_shape(params, dilation_ignored=True)[2:]) >= 1:
+            out.append(("dilation-ignored", _asked(params, ask, dilation_ignored=True)))
+        return out
+    if pad == "valid":
+        out = _misconceptions({**params, "padding": 0}, ask)
+        if refusal({**params, "padding": "same"}) is None:
+            out.append(("same-valid-swapped", _asked({**params, "padding": "same"}, ask)))
+        return out
+    if pad == "same":
+        ks = per_dim(params["kernel_size"], spatial_dims(params["layer"]))
+        ds = per_dim(params["dilation"], len(ks))
+        half = [k // 2 for k in ks]
+        even = [(d * (k - 1)) // 2 for k, d in zip(ks, ds, strict=True)]
+        out = [
+            ("same-half-kernel", _asked({**params, "padding": half}, ask)),
+            ("same-symmetric", _asked({**params, "padding": even}, ask)),
+            ("same-valid-swapped", _asked({**params, "padding": 0}, ask)),
+        ]
+        if any(k % 2 == 0 for k in ks):
+            out.append(("same-even-refused", None))
+        return out
+    return None
+
+
 def _misconceptions(params: dict[str, Any], ask: str) -> list[tuple[str, Any]]:
     """(id, value) of each applicable mistake, computed with the buggy formula."""
+    special = _special_misconceptions(params, ask) if ask not in MISSING_ASKS else None
+    if special is not None:
+        return special
     dims = dim_args(params)
     pool = not is_conv(params["layer"])
     ceil_mode = bool(params.get("ceil_mode"))
@@ -249,18 +367,22 @@ def _misconceptions(params: dict[str, Any], ask: str) -> list[tuple[str, Any]]:
 
 
 def make_question(gen: Generator, params: dict[str, Any], ask: str, difficulty: int) -> Any:
-    """The Question for fully drawn params (for missing asks, params hold the answer value)."""
-    shape = output_shape(params)
+    """The Question for fully drawn params (for missing asks, params hold the answer value).
+    When torch refuses the layer or the input, the answer is "error" (expected None)."""
+    shape: list[int] | None = None if refusal(params) else output_shape(params)
+    error_option = difficulty in ERROR_LEVELS and ask not in MISSING_ASKS
     if ask in MISSING_ASKS:
         assert params["output_shape"] == shape
         expected: Any = params[ask]
         kind, answer = "int", str(expected)
     elif ask == "shape":
-        expected, kind, answer = shape, "shape", fmt(shape)
+        expected, kind = shape, "shape"
+        answer = "error" if shape is None else fmt(shape)
     else:
-        expected = shape[DIM_ASKS[ask]]
-        kind, answer = "int", str(expected)
-    prompt, solution = texts(params, ask, shape, "en")
+        expected = None if shape is None else shape[DIM_ASKS[ask]]
+        kind, answer = "int", "error" if shape is None else str(expected)
+    assert error_option or shape is not None
+    prompt, solution = texts(params, ask, shape, "en", error_option)
     return gen.question(
         difficulty,
         params=params,
@@ -271,6 +393,7 @@ def make_question(gen: Generator, params: dict[str, Any], ask: str, difficulty: 
         result=shape,
         answer=answer,
         solution=solution,
+        allow_undefined=error_option,
         misconceptions=_misconceptions(params, ask),
     )
 
@@ -331,8 +454,70 @@ def _level1(rng: random.Random) -> Draft:
     return params, rng.choice(["shape", "height", "width"]), "basic"
 
 
+L2_SUBS = {  # sub-kind -> weight; the error cases are about a sixth of the draws
+    "channels": 4,
+    "pool": 4,
+    "1d": 4,
+    "ceil": 4,
+    "missing-padding": 4,
+    "padding-string": 4,
+    "pool-padding-error": 2,
+    "same-strided-error": 2,
+}
+L3_SUBS = {
+    "dilation": 4,
+    "asymmetric": 4,
+    "ceil-edge": 4,
+    "missing-kernel": 4,
+    "missing-padding": 4,
+    "same-even": 4,
+    "too-small-error": 3,
+    "pool-dilation-error": 2,
+}
+
+
+def _sub(rng: random.Random, weights: dict[str, int]) -> str:
+    return rng.choices(list(weights), list(weights.values()))[0]
+
+
+def _padding_string(rng: random.Random) -> Draft:
+    """padding='same' (stride 1, odd kernel) or 'valid' (any stride) on a Conv layer."""
+    layer = rng.choice(["Conv2d", "Conv1d"])
+    shape = [rng.choice([1, 2, 4]), rng.choice([1, 3, 8]), *_spatial(rng, layer, 6, 48)]
+    pad = rng.choice(["same", "valid"])
+    s = 1 if pad == "same" else rng.randint(1, 3)
+    params = build_params(
+        layer, shape, rng.choice([3, 5, 7]), s, pad, out_channels=rng.choice([8, 16])
+    )
+    return params, _dim_ask(rng, layer), "padding-string"
+
+
+def _same_strided(rng: random.Random) -> Draft:
+    """padding='same' with stride 2 or 3: torch refuses it when the layer is built."""
+    layer = rng.choice(["Conv2d", "Conv1d"])
+    shape = [rng.choice([1, 2, 4]), rng.choice([1, 3, 8]), *_spatial(rng, layer, 6, 48)]
+    k, s = rng.choice([3, 5, 7]), rng.choice([2, 2, 3])
+    params = build_params(layer, shape, k, s, "same", out_channels=rng.choice([8, 16]))
+    return params, _dim_ask(rng, layer), "same-strided-error"
+
+
+def _pool_padding(rng: random.Random) -> Draft:
+    """A pool with padding > kernel_size / 2 (level 2, no dilation): torch refuses it."""
+    layer = rng.choice(["MaxPool2d", "AvgPool2d", "MaxPool1d", "AvgPool1d"])
+    shape = [rng.choice([1, 2, 4]), rng.choice([3, 8, 16]), *_spatial(rng, layer, 6, 40)]
+    k = rng.choice([2, 3, 3, 4])
+    params = build_params(layer, shape, k, _pool_stride(rng), rng.randint(k // 2 + 1, k))
+    return params, _dim_ask(rng, layer), "pool-padding-error"
+
+
 def _level2(rng: random.Random) -> Draft:
-    sub = rng.choice(["channels", "pool", "1d", "ceil", "missing-padding"])
+    sub = _sub(rng, L2_SUBS)
+    if sub == "padding-string":
+        return _padding_string(rng)
+    if sub == "same-strided-error":
+        return _same_strided(rng)
+    if sub == "pool-padding-error":
+        return _pool_padding(rng)
     if sub == "channels":
         shape = [rng.choice([2, 4, 8]), rng.choice([3, 8, 16]), *_spatial(rng, "Conv2d", 8, 40)]
         k, s, p = rng.choice([3, 5, 7]), rng.choice([1, 2]), rng.randint(0, 3)
@@ -359,8 +544,59 @@ def _level2(rng: random.Random) -> Draft:
     return build_params(layer, shape, k, s, p, ceil_mode=sub == "ceil"), _dim_ask(rng, layer), sub
 
 
+def _same_even(rng: random.Random) -> Draft:
+    """padding='same' with an even kernel (odd dilation): torch pads one more zero after."""
+    layer = rng.choice(["Conv2d", "Conv1d"])
+    shape = [rng.choice([1, 2, 4]), rng.choice([1, 3, 8]), *_spatial(rng, layer, 5, 40)]
+    k: Any = rng.choice([2, 4, 4, 6])
+    if layer == "Conv2d" and rng.random() < 0.3:
+        k = [k, rng.choice([3, 5])] if rng.random() < 0.5 else [rng.choice([3, 5]), k]
+    d = rng.choice([1, 1, 1, 3])
+    params = build_params(layer, shape, k, 1, "same", d, out_channels=rng.choice([4, 8, 16]))
+    return params, _dim_ask(rng, layer), "same-even"
+
+
+def _too_small(rng: random.Random) -> Draft:
+    """An input shorter than the dilated kernel (though longer than the kernel itself)."""
+    layer = rng.choice(["Conv2d", "Conv1d", "MaxPool2d", "MaxPool1d"])
+    k, d = rng.choice([3, 4, 5]), rng.choice([2, 2, 3])
+    p = rng.choice([0, 0, 1]) if is_conv(layer) else rng.randint(0, k // 2)
+    span = d * (k - 1) + 1
+    small = rng.randint(max(1, k - 2 * p), span - 2 * p - 1)
+    spatial = (
+        [small]
+        if layer.endswith("1d")
+        else rng.choice(
+            [[small, rng.randint(span, 40)], [rng.randint(span, 40), small], [small, small]]
+        )
+    )
+    shape = [rng.choice([1, 2]), rng.choice([3, 8]), *spatial]
+    s = rng.randint(1, 2) if is_conv(layer) else _pool_stride(rng)
+    return build_params(layer, shape, k, s, p, d), _dim_ask(rng, layer), "too-small-error"
+
+
+def _pool_dilation(rng: random.Random) -> Draft:
+    """A dilated MaxPool with kernel_size / 2 < padding <= half its dilated span: torch
+    still refuses (the limit counts kernel_size, whatever the dilation)."""
+    layer = rng.choice(["MaxPool2d", "MaxPool1d"])
+    shape = [rng.choice([1, 2]), rng.choice([3, 8]), *_spatial(rng, layer, 10, 48)]
+    k, d = rng.choice([3, 4, 5]), rng.randint(2, 3)
+    p = rng.randint(k // 2 + 1, (d * (k - 1) + 1) // 2)
+    return (
+        build_params(layer, shape, k, _pool_stride(rng), p, d),
+        _dim_ask(rng, layer),
+        "pool-dilation-error",
+    )
+
+
 def _level3(rng: random.Random) -> Draft:
-    sub = rng.choice(["dilation", "asymmetric", "ceil-edge", "missing-kernel", "missing-padding"])
+    sub = _sub(rng, L3_SUBS)
+    if sub == "same-even":
+        return _same_even(rng)
+    if sub == "too-small-error":
+        return _too_small(rng)
+    if sub == "pool-dilation-error":
+        return _pool_dilation(rng)
     if sub.startswith("missing"):
         layer = rng.choice(["Conv2d", "Conv1d"])
         shape = [rng.choice([1, 2, 4]), rng.choice([1, 3, 8]), *_spatial(rng, layer, 8, 40)]
@@ -405,13 +641,29 @@ def _level3(rng: random.Random) -> Draft:
     return params, _dim_ask(rng, layer), sub
 
 
-def _asked(params: dict[str, Any], ask: str, **flags: Any) -> Any:
-    shape = output_shape(params, **flags)
-    return shape if ask == "shape" else shape[DIM_ASKS[ask]]
+ERROR_SUBS = {  # sub-kind -> why torch refuses it (quizzer.generators._conv.refusal)
+    "same-strided-error": "same-strided",
+    "pool-padding-error": "pool-padding",
+    "pool-dilation-error": "pool-padding",
+    "too-small-error": "too-small",
+}
 
 
 def _acceptable(params: dict[str, Any], ask: str, sub: str) -> bool:
     """torch's validity, plus what makes each kind of question worth asking."""
+    reason = refusal(params)
+    if sub in ERROR_SUBS:
+        if reason != ERROR_SUBS[sub]:
+            return False
+        if reason == "pool-padding":  # without the check, the formula gives a real shape
+            return min(output_shape(params)[2:]) >= 1
+        if reason == "too-small":  # the kernel fits when dilation is forgotten
+            return min(output_shape(params, dilation_ignored=True)[2:]) >= 1
+        return True
+    if reason is not None:
+        return False
+    if isinstance(params.get("padding"), str):
+        return True
     if not valid(params):
         return False
     if sub == "ceil":  # ceil matters, but the last-window rule does not (that is level 3)
@@ -430,7 +682,7 @@ def _acceptable(params: dict[str, Any], ask: str, sub: str) -> bool:
 @register
 class ConvOutput(Generator):
     id = FAMILY
-    version = 1
+    version = 2
     topic = "Convolution"
     title = "Output shape of Conv/MaxPool/AvgPool 1d/2d layers (and the missing padding or kernel)"
     formula_tex = r"\text{out} = \left\lfloor \frac{n + 2p - d\,(k-1) - 1}{s} \right\rfloor + 1"
@@ -448,6 +700,7 @@ class ConvOutput(Generator):
         "no-plus-one": "The formula ends with + 1: the first window position counts too.",
         "ceil-last-window": "With ceil_mode=True torch drops a last window that would start in "
         "the right padding, i.e. when (out − 1)·stride ≥ n + padding.",
+        **TEXT["en"]["explain"],
     }
 
     topic_zh = "卷积"
@@ -463,10 +716,11 @@ class ConvOutput(Generator):
         "no-plus-one": "公式最后要 + 1：第一个窗口位置也要算上。",
         "ceil-last-window": "ceil_mode=True 时，如果最后一个窗口会从右侧填充中开始，即 "
         "(out − 1)·stride ≥ n + padding，torch 会丢弃这个窗口。",
+        **TEXT["zh"]["explain"],
     }
 
     def zh(self, q: Question) -> dict[str, str]:
-        prompt, solution = texts(q.params, q.ask, q.result, "zh")
+        prompt, solution = texts(q.params, q.ask, q.result, "zh", q.allow_undefined)
         return {"prompt": prompt, "answer": q.answer, "solution": solution}
 
     def generate(self, rng: random.Random, difficulty: int) -> Any:

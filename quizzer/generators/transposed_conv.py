@@ -3,7 +3,8 @@ output_padding that reaches a target size.
 
 torch: out = (n − 1)·stride − 2·padding + dilation·(kernel_size − 1) + output_padding + 1.
 The study notes' W' = (W − 1)·S + K − 2P is its special case dilation = 1, output_padding = 0
-(level 1 uses it). torch requires output_padding < max(stride, dilation) in every dimension.
+(level 1 uses it). torch requires output_padding < max(stride, dilation) in every dimension:
+levels 2 and 3 ask about layers that break it too, whose answer is "error".
 `tconv_out` takes misconception flags, so every misconception value is computed by running
 the buggy formula.
 """
@@ -11,6 +12,8 @@ the buggy formula.
 from __future__ import annotations
 
 import random
+import tomllib
+from pathlib import Path
 from typing import Any
 
 from quizzer.generators import Generator, register
@@ -83,6 +86,16 @@ def valid(params: dict[str, Any]) -> bool:
     return True
 
 
+def refusal(params: dict[str, Any]) -> str | None:
+    """Why torch refuses the layer on its input, or None: "output-padding" (output_padding
+    >= max(stride, dilation) in some dimension), "too-small" (an output size below 1)."""
+    if any(op >= max(s, d) for _, _, s, _, op, d in dim_args(params)):
+        return "output-padding"
+    if any(tconv_out(*a) < 1 for a in dim_args(params)):
+        return "too-small"
+    return None
+
+
 def missing_output_padding(params: dict[str, Any], target: list[int], **flags: bool) -> int | None:
     """The one output_padding (the same in every dimension) that makes the (possibly buggy)
     formula give target; None if the dimensions disagree."""
@@ -130,54 +143,11 @@ def dim_names(params: dict[str, Any]) -> list[str]:
     return ["H", "W"] if len(params["input_shape"]) == 4 else ["L"]
 
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "head": "A layer {call} receives an input of shape {shape}.",
-        "defaults": "Arguments not shown are at torch's defaults: {args}.",
-        "ask-shape": "What is the output shape? Answer the full shape, e.g. {example}.",
-        "ask-dim": "What is the output {dim}? Answer a whole number.",
-        "inverse": "A layer {conv} turns an input of shape {target} into shape {shape}. "
-        "The layer {call} should map a tensor of shape {shape} back to exactly {target}.",
-        "ask-op": "Which output_padding{every} gives an output of spatial size {size}, i.e. "
-        "shape {target}? torch requires output_padding < max(stride, dilation). Answer a whole "
-        "number.",
-        "every": " (one int, used in every dimension)",
-        "upsample": "That is exactly stride × the input size: upsampling by {s}.",
-        "notes": "The notes' formula {notes} (dilation = 1, output_padding = 0 here):",
-        "torch": "torch's formula: {formula}",
-        "keep": "Batch size {n} is unchanged; channels: out_channels = {c}.",
-        "shape": "Output shape: {shape}",
-        "dim": "; {dim} = {value}.",
-        "conv": "The forward convolution: floor(({n} + 2·{p} − {d}·({k} − 1) − 1) / {s}) + 1 = "
-        "{m}; the remainder {r} of the division by the stride is lost, and output_padding must "
-        "give it back.",
-        "without": "{name} without output_padding: ({n} − 1)·{s} − 2·{p} + {d}·({k} − 1) + 1 = "
-        "{out}; the target is {t}, so output_padding = {t} − {out} = {op}.",
-        "allowed": "{op} < max(stride, dilation) = {lim}: torch accepts it.",
-    },
-    "zh": {
-        "head": "转置卷积层 {call} 的输入形状为 {shape}。",
-        "defaults": "未写出的参数取 torch 的默认值：{args}。",
-        "ask-shape": "输出形状是多少？请写出完整形状，例如 {example}。",
-        "ask-dim": "输出的{dim}是多少？请填一个整数。",
-        "inverse": "卷积层 {conv} 把形状为 {target} 的输入变成形状 {shape}。"
-        "转置卷积层 {call} 要把形状为 {shape} 的张量恰好还原为 {target}。",
-        "ask-op": "output_padding 取多少{every}时，输出的空间尺寸为 {size}，即形状为 {target}？"
-        "torch 要求 output_padding < max(stride, dilation)。请填一个整数。",
-        "every": "（一个整数，每个维度都用它）",
-        "upsample": "这恰好是输入尺寸的 stride 倍：放大 {s} 倍。",
-        "notes": "笔记中的公式 {notes}（这里 dilation = 1，output_padding = 0）：",
-        "torch": "torch 的公式：{formula}",
-        "keep": "批大小 {n} 不变；通道数：out_channels = {c}。",
-        "shape": "输出形状：{shape}",
-        "dim": "；{dim} = {value}。",
-        "conv": "正向卷积：floor(({n} + 2·{p} − {d}·({k} − 1) − 1) / {s}) + 1 = {m}；"
-        "除以步幅时丢掉了余数 {r}，output_padding 要把它补回来。",
-        "without": "{name} 不加 output_padding：({n} − 1)·{s} − 2·{p} + {d}·({k} − 1) + 1 = "
-        "{out}；目标是 {t}，所以 output_padding = {t} − {out} = {op}。",
-        "allowed": "{op} < max(stride, dilation) = {lim}：torch 接受这个值。",
-    },
-}
+TEXT: dict[str, dict[str, Any]] = tomllib.loads(
+    Path(__file__).with_name("transposed_conv.toml").read_text(encoding="utf-8")
+)
+ERROR_LEVELS = (2, 3)  # levels with questions whose answer is "error": every shape question
+# of these levels says that "error" is a possible answer, so the prompt does not give it away
 
 
 def _t(lang: str, key: str, **kw: Any) -> str:
@@ -204,26 +174,55 @@ def dim_lines(params: dict[str, Any], lang: str) -> list[str]:
     return lines
 
 
-def texts(params: dict[str, Any], ask: str, extra: dict[str, Any], lang: str) -> dict[str, str]:
-    """prompt, answer and solution in lang, from a question's params, ask and extra only."""
+def texts(
+    params: dict[str, Any], ask: str, extra: dict[str, Any], lang: str, error_option: bool = False
+) -> dict[str, str]:
+    """prompt, answer and solution in lang, from a question's params, ask and extra only;
+    error_option: the prompt says that "error" is a possible answer."""
     shape = output_shape(params)
     if ask == "output_padding":
         return _missing_texts(params, extra.get("sub", ""), lang, shape)
+    if refusal(params):
+        return _error_texts(params, ask, lang)
     head = _t(lang, "head", call=layer_call(params), shape=fmt(params["input_shape"]))
+    question = _ask_line(params, ask, lang)
     if ask == "shape":
-        example = "(N, C, H, W)" if len(shape) == 4 else "(N, C, L)"
-        question = _t(lang, "ask-shape", example=example)
         answer, tail = fmt(shape), ""
     else:
-        dim = DIM_ZH[ask] if lang == "zh" else ask
-        question = _t(lang, "ask-dim", dim=dim)
         answer = str(shape[DIM_ASKS[ask]])
-        tail = _t(lang, "dim", dim=dim, value=answer)
+        tail = _t(lang, "dim", dim=DIM_ZH[ask] if lang == "zh" else ask, value=answer)
+    if error_option:
+        question += ("" if lang == "zh" else " ") + _t(lang, "ask-error")
     prompt = "\n".join(x for x in (head, defaults_note(params, lang), question) if x)
     lines = dim_lines(params, lang)
+    for name, (_, _, s, _, op, d) in zip(dim_names(params), dim_args(params), strict=True):
+        if s <= op < d:  # allowed only thanks to the dilation
+            lines.append(_t(lang, "op-dilation", name=name, op=op, s=s, d=d, lim=max(s, d)))
     lines.append(_t(lang, "keep", n=shape[0], c=shape[1]))
     lines.append(_t(lang, "shape", shape=fmt(shape)) + tail)
     return {"prompt": prompt, "answer": answer, "solution": "\n".join(lines)}
+
+
+def _ask_line(params: dict[str, Any], ask: str, lang: str) -> str:
+    if ask == "shape":
+        example = "(N, C, H, W)" if len(params["input_shape"]) == 4 else "(N, C, L)"
+        return _t(lang, "ask-shape", example=example)
+    return _t(lang, "ask-dim", dim=DIM_ZH[ask] if lang == "zh" else ask)
+
+
+def _error_texts(params: dict[str, Any], ask: str, lang: str) -> dict[str, str]:
+    """A layer torch refuses (output_padding too large): the answer is "error"."""
+    head = _t(lang, "head", call=layer_call(params), shape=fmt(params["input_shape"]))
+    question = _ask_line(params, ask, lang)
+    question += ("" if lang == "zh" else " ") + _t(lang, "ask-error")
+    prompt = "\n".join(x for x in (head, defaults_note(params, lang), question) if x)
+    lines = [_t(lang, "op-rule")]
+    for name, (_, _, s, _, op, d) in zip(dim_names(params), dim_args(params), strict=True):
+        if op >= max(s, d):
+            lines.append(_t(lang, "op-dim", name=name, op=op, s=s, d=d, lim=max(s, d)))
+    lines.append(_t(lang, "refused"))
+    lines.append(_t(lang, "would-give", shape=fmt(output_shape(params))))
+    return {"prompt": prompt, "answer": "error", "solution": "\n".join(lines)}
 
 
 def _missing_texts(params: dict[str, Any], sub: str, lang: str, shape: list[int]) -> dict[str, str]:
@@ -293,9 +292,18 @@ def _applies(mid: str, params: dict[str, Any], ask: str) -> bool:
     }[mid]
 
 
+def _asked(params: dict[str, Any], ask: str) -> Any:
+    shape = output_shape(params)
+    return shape if ask == "shape" else shape[DIM_ASKS[ask]]
+
+
 def misconceptions(params: dict[str, Any], ask: str) -> list[tuple[str, Any]]:
     """(id, value) of each applicable mistake, computed with the buggy formula."""
+    if ask != "output_padding" and refusal(params) == "output-padding":
+        return [("output-padding-limit", _asked(params, ask))]  # the formula without the check
     out: list[tuple[str, Any]] = []
+    if ask != "output_padding" and any(s <= op < d for _, _, s, _, op, d in dim_args(params)):
+        out.append(("output-padding-refused", None))  # thinks the limit is the stride alone
     for mid in FLAGS:
         if not _applies(mid, params, ask):
             continue
@@ -316,14 +324,16 @@ def make_question(
 ) -> Question:
     """The Question for fully drawn params (for ask "output_padding", params hold the answer
     and the target "output_shape")."""
-    shape = output_shape(params)
+    shape: list[int] | None = None if refusal(params) else output_shape(params)
+    error_option = difficulty in ERROR_LEVELS and ask != "output_padding"
+    assert error_option or shape is not None
     if ask == "output_padding":
         expected: Any = params["output_padding"]
         kind = "int"
     elif ask == "shape":
         expected, kind = shape, "shape"
     else:
-        expected, kind = shape[DIM_ASKS[ask]], "int"
+        expected, kind = None if shape is None else shape[DIM_ASKS[ask]], "int"
     extra = {"sub": sub} if sub else {}
     return gen.question(
         difficulty,
@@ -332,9 +342,10 @@ def make_question(
         kind=kind,
         expected=expected,
         result=shape,
+        allow_undefined=error_option,
         misconceptions=misconceptions(params, ask),
         extra=extra,
-        **texts(params, ask, extra, "en"),
+        **texts(params, ask, extra, "en", error_option),
     )
 
 
@@ -380,8 +391,34 @@ def _level1(rng: random.Random) -> Draft:
     return params, rng.choice(["shape", "height", "width"]), "basic"
 
 
+def _op_error(rng: random.Random, dilated: bool) -> Draft:
+    """output_padding >= max(stride, dilation) (in one dimension at least): torch refuses."""
+    layer = rng.choice(["ConvTranspose2d", "ConvTranspose1d"])
+    dims = int(layer[-2])
+    shape = [
+        rng.choice([1, 2, 4]),
+        rng.choice([2, 4, 8]),
+        *[rng.randint(2, 16) for _ in range(dims)],
+    ]
+    k, p = rng.randint(2, 5), rng.randint(0, 2)
+    d = rng.randint(2, 3) if dilated else 1
+    if dilated and dims == 2 and rng.random() < 0.4:  # per dimension: one of them breaks it
+        ss = [rng.randint(1, 3), rng.randint(1, 3)]
+        ops = [rng.randint(0, max(s, d) - 1) for s in ss]
+        bad = rng.randint(0, 1)
+        ops[bad] = max(ss[bad], d) + rng.choice([0, 0, 1])
+        params = build_params(layer, shape, k, ss, p, ops, d, rng.choice([1, 3, 8]))
+    else:
+        s = rng.randint(1, 3)
+        op = max(s, d) + rng.choice([0, 0, 1])
+        params = build_params(layer, shape, k, s, p, op, d, rng.choice([1, 3, 8]))
+    return params, _dim_ask(rng, layer), "op-error"
+
+
 def _level2(rng: random.Random) -> Draft:
-    sub = rng.choice(["output-padding", "output-padding", "1d", "batch"])
+    sub = rng.choice(["output-padding", "output-padding", "1d", "batch", "op-error"])
+    if sub == "op-error":
+        return _op_error(rng, dilated=False)
     layer = "ConvTranspose1d" if sub == "1d" else "ConvTranspose2d"
     spatial = [rng.randint(2, 16) for _ in range(1 if sub == "1d" else 2)]
     shape = [rng.choice([2, 3, 4]), rng.choice([2, 4, 6, 8]), *spatial]
@@ -396,7 +433,9 @@ def _level2(rng: random.Random) -> Draft:
 
 
 def _level3(rng: random.Random) -> Draft:
-    sub = rng.choice(["dilation", "asymmetric", "inverse", "target"])
+    sub = rng.choice(["dilation", "asymmetric", "inverse", "target", "op-error"])
+    if sub == "op-error":
+        return _op_error(rng, dilated=True)
     if sub in ("inverse", "target"):
         return _level3_missing(rng, sub)
     if sub == "dilation":
@@ -440,6 +479,8 @@ def _level3_missing(rng: random.Random, sub: str) -> Draft:
 
 
 def _acceptable(params: dict[str, Any], ask: str, sub: str) -> bool:
+    if sub == "op-error":  # torch refuses it; without the check the formula gives a shape
+        return refusal(params) == "output-padding" and min(output_shape(params)[2:]) >= 1
     if not valid(params):
         return False
     if ask == "output_padding":  # one op reaches the target in every dimension, as drawn,
@@ -454,7 +495,7 @@ def _acceptable(params: dict[str, Any], ask: str, sub: str) -> bool:
 @register
 class TransposedConv(Generator):
     id = FAMILY
-    version = 1
+    version = 2
     topic = "Transposed convolution"
     topic_zh = "转置卷积"
     title = "Output shape of ConvTranspose1d/2d layers (and the output_padding for a target size)"
@@ -475,6 +516,7 @@ class TransposedConv(Generator):
         "w-times-s": "n input positions placed stride apart span (n − 1)·S, not n·S.",
         "no-plus-one": "torch's formula ends with + 1: (W − 1)·S − 2P + D·(K − 1) + "
         "output_padding + 1 (with D = 1, K − 1 + 1 is the notes' K).",
+        **TEXT["en"]["explain"],
     }
     explanations_zh = {
         "conv-formula": "这是普通（正向）卷积的公式 floor((W + 2P − K)/S) + 1；转置卷积是放大："
@@ -488,6 +530,7 @@ class TransposedConv(Generator):
         "w-times-s": "n 个输入位置以步幅 S 间隔排列，跨度是 (n − 1)·S，而不是 n·S。",
         "no-plus-one": "torch 的公式最后还要 + 1：(W − 1)·S − 2P + D·(K − 1) + output_padding + 1"
         "（D = 1 时，K − 1 + 1 就是笔记中的 K）。",
+        **TEXT["zh"]["explain"],
     }
 
     def generate(self, rng: random.Random, difficulty: int) -> Question:
@@ -500,4 +543,4 @@ class TransposedConv(Generator):
         raise RuntimeError(f"{FAMILY}: no valid variant drawn")  # pragma: no cover
 
     def zh(self, q: Question) -> dict[str, str]:
-        return texts(q.params, q.ask, q.extra, "zh")
+        return texts(q.params, q.ask, q.extra, "zh", q.allow_undefined)

@@ -1,5 +1,9 @@
 """torch check of conv-output: run the real layer on a zero tensor and read its shape.
 
+When torch refuses the layer (padding='same' with a stride: a ValueError when it is built)
+or the input (a RuntimeError in the forward pass), the result is None and the output is
+torch's message, quoted to the learner; the snippet then catches and prints it.
+
 For the missing-parameter asks ("padding", "kernel_size") the layer is run with the
 formula's value and with its neighbours (value − 1, value + 1): the answer counts only if
 torch gives the stated target shape with it and with neither neighbour.
@@ -7,6 +11,7 @@ torch gives the stated target shape with it and with neither neighbour.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import torch
@@ -29,16 +34,26 @@ def _layer(params: dict[str, Any], **override: Any) -> nn.Module:
 
 def _shape_check(q: Question, x: torch.Tensor) -> Check:
     p = q.params
-    with torch.no_grad():
-        shape = _layer(p)(x).shape
+    make_x = f"x = torch.zeros({', '.join(map(str, p['input_shape']))})\n"
+    method = f"{TORCH}: nn.{p['layer']} forward pass on a zero tensor"
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            # padding='same' with an even kernel warns that it copies the input: not our point
+            warnings.simplefilter("ignore", UserWarning)
+            shape = _layer(p)(x).shape
+    except (RuntimeError, ValueError) as exc:  # torch refuses the layer or the input
+        code = (
+            f"{HEADER}{make_x}try:\n"
+            f"    layer = {layer_call(p)}\n"
+            "    print(layer(x).shape)\n"
+            "except (RuntimeError, ValueError) as e:\n"
+            '    print(f"{type(e).__name__}: {str(e).splitlines()[0]}")\n'
+        )
+        output = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        return Check(result=None, expected=None, code=code, output=output, method=method)
     result = list(shape)
     expected = result if q.ask == "shape" else result[DIM_INDEX[q.ask]]
-    code = (
-        f"{HEADER}layer = {layer_call(p)}\n"
-        f"x = torch.zeros({', '.join(map(str, p['input_shape']))})\n"
-        "print(layer(x).shape)\n"
-    )
-    method = f"{TORCH}: nn.{p['layer']} forward pass on a zero tensor"
+    code = f"{HEADER}layer = {layer_call(p)}\n{make_x}print(layer(x).shape)\n"
     return Check(result=result, expected=expected, code=code, output=str(shape), method=method)
 
 

@@ -1,5 +1,9 @@
 """torch check of transposed-conv: run the real ConvTranspose layer on a zero tensor.
 
+torch builds a layer with any output_padding and refuses one >= max(stride, dilation) in
+the forward pass: then the result is None and the output is torch's message (the snippet
+catches and prints it).
+
 For the "output_padding" ask, torch runs the layer with every output_padding below
 max(stride, dilation) that it accepts, and the answer is the one value whose output has the
 target shape.
@@ -34,12 +38,23 @@ def _zeros(params: dict[str, Any]) -> tuple[torch.Tensor, str]:
 def _shape_check(q: Question) -> Check:
     p = q.params
     x, make_x = _zeros(p)
-    with torch.no_grad():
-        shape = _layer(p)(x).shape
+    method = f"torch {torch_version()}: nn.{p['layer']} forward pass on a zero tensor"
+    layer = _layer(p)
+    try:
+        with torch.no_grad():
+            shape = layer(x).shape
+    except RuntimeError as exc:  # torch refuses the layer (output_padding too large)
+        code = (
+            f"{HEADER}layer = {layer_call(p)}\n{make_x}try:\n"
+            "    print(layer(x).shape)\n"
+            "except RuntimeError as e:\n"
+            '    print(f"RuntimeError: {str(e).splitlines()[0]}")\n'
+        )
+        output = f"RuntimeError: {str(exc).splitlines()[0]}"
+        return Check(result=None, expected=None, code=code, output=output, method=method)
     result = list(shape)
     expected = result if q.ask == "shape" else result[DIM_INDEX[q.ask]]
     code = f"{HEADER}layer = {layer_call(p)}\n{make_x}print(layer(x).shape)\n"
-    method = f"torch {torch_version()}: nn.{p['layer']} forward pass on a zero tensor"
     return Check(result=result, expected=expected, code=code, output=str(shape), method=method)
 
 
