@@ -7,9 +7,15 @@ Both compute y = (x - mean) / sqrt(var + eps) with the biased variance (divide b
 layer has weight 1 and bias 0. BatchNorm's running_mean / running_var start at 0 / 1 and move
 with momentum 0.1 towards the batch mean / the unbiased batch variance (divide by n - 1).
 
+In eval mode (after layer.eval()) BatchNorm normalizes with running_mean / running_var instead;
+the "inference" ask gives a trained layer's running statistics and shows prediction code with
+or without layer.eval() (the classic forgotten model.eval(): torch.no_grad() does not switch
+modes, so the batch's own statistics are used, and a batch of one sample raises).
+
 A tensor is a flat row-major list plus its shape; a group is the flat positions that share one
-mean. Misconception values come from the same code with the wrong dims, variance, eps or
-statistics.
+mean. The answers (normalized values, running statistics) are sympy closed forms (sympy is
+imported lazily, inside functions) and their floats; misconception values come from the same
+rules in floats with the wrong dims, variance, eps or statistics.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from quizzer.question import Question
 
 MOMENTUM = 0.1
 DEFAULT_EPS = 1e-5
+SHORT = 20  # closed forms up to this many characters are shown next to the decimal
 
 # ---------------------------------------------------------------- formula (pure Python)
 
@@ -143,6 +150,110 @@ def running_stat(p: dict[str, Any], *, momentum: float = MOMENTUM, biased: bool 
     return (1 - momentum) * 1.0 + momentum * num / den
 
 
+def inference_output(
+    p: dict[str, Any], *, eval_mode: bool | None = None, sqrt: bool = True, eps: float | None = None
+) -> list[float | None] | None:
+    """The flat output of a trained BatchNorm1d with the given running statistics: in eval mode
+    (x - running_mean) / sqrt(running_var + eps) per channel, in training mode the batch's own
+    statistics (None for a batch of one). sqrt=False: divided by running_var + eps itself."""
+    eval_mode = p["eval"] if eval_mode is None else eval_mode
+    eps = p["eps"] if eps is None else eps
+    if not eval_mode:
+        return layer_output(p, eps=eps)
+    flat, shape = flatten(p["input"]), shape_of(p["input"])
+    out: list[float | None] = []
+    for i, v in enumerate(flat):
+        c = i % shape[1]
+        scale = p["running_var"][c] + eps
+        out.append((v - p["running_mean"][c]) / (math.sqrt(scale) if sqrt else scale))
+    return out
+
+
+# ---------------------------------------------------------------- exact forms (sympy)
+
+
+def to_float(expr: Any) -> float:
+    """The float nearest sympy's exact value (evaluated at 30 digits)."""
+    return float(expr.evalf(30))
+
+
+def rational(num: int, den: int) -> str:
+    """sympy's text of the rational num / den: 7/3, 2, -1/2."""
+    import sympy
+
+    return sympy.sstr(sympy.Rational(num, den))
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalized(dev: int, n: int, var_num: int, var_den: int, eps: float) -> tuple[float, Any]:
+    """sympy's y = (dev / n) / sqrt(var_num / var_den + eps): its float and expression."""
+    import sympy
+
+    expr = sympy.Rational(dev, n) * _inverse_scale(var_num, var_den, eps)
+    return to_float(expr), expr
+
+
+@functools.lru_cache(maxsize=16384)
+def _inverse_scale(var_num: int, var_den: int, eps: float) -> Any:
+    """1 / sqrt(var + eps), once per group's variance (sympy's radical simplification)."""
+    import sympy
+
+    return 1 / sympy.sqrt(sympy.Rational(var_num, var_den) + sympy.Rational(repr(eps)))
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalized_eval(v: int, mean: float, var: float, eps: float) -> tuple[float, Any]:
+    """sympy's y = (v - running_mean) / sqrt(running_var + eps) (decimals read exactly)."""
+    import sympy
+
+    r = sympy.Rational
+    expr = (v - r(repr(mean))) / sympy.sqrt(r(repr(var)) + r(repr(eps)))
+    return to_float(expr), expr
+
+
+def exact_output(p: dict[str, Any]) -> list[tuple[float, Any]] | None:
+    """Each flat output value's float and sympy expression; None where torch raises.
+    The layer of a value / vector question is fresh and in training mode; an inference
+    question's is trained, in eval mode or not."""
+    flat, shape = flatten(p["input"]), shape_of(p["input"])
+    if p.get("eval"):
+        c = shape[1]
+        rm, rv, eps = p["running_mean"], p["running_var"], p["eps"]
+        return [_normalized_eval(v, rm[i % c], rv[i % c], eps) for i, v in enumerate(flat)]
+    dims = norm_dims(p["layer"], len(shape), k_of(p))
+    if p["layer"].startswith("BatchNorm") and math.prod([shape[d] for d in dims]) == 1:
+        return None  # torch: "Expected more than 1 value per channel when training"
+    out: list[tuple[float, Any]] = [(0.0, None)] * len(flat)
+    for g in groups(tuple(shape), tuple(dims)):
+        n, s, num, den = moments([flat[i] for i in g])
+        for i in g:
+            out[i] = _normalized(n * flat[i] - s, n, num, den, p["eps"])
+    return out
+
+
+def closed_form(expr: Any) -> str:
+    """sympy's text of an exact value, in forms the answer parser reads: -sqrt(5)/5, 37/80."""
+    import sympy
+
+    return sympy.sstr(expr)
+
+
+def running_exact(p: dict[str, Any]) -> tuple[float, str]:
+    """sympy's running_mean[c] = 1/10 * mean or running_var[c] = 9/10 * 1 + 1/10 * unbiased
+    variance after one training-mode pass of a fresh layer: its float and closed form."""
+    import sympy
+
+    shape, flat = shape_of(p["input"]), flatten(p["input"])
+    group = groups(tuple(shape), tuple(norm_dims(p["layer"], len(shape))))[p["index"][0]]
+    n, s, num, den = moments([flat[i] for i in group], 1)
+    m = sympy.Rational(repr(MOMENTUM))
+    if p["stat"] == "running_mean":
+        expr = m * sympy.Rational(s, n)
+    else:
+        expr = (1 - m) * 1 + m * sympy.Rational(num, den)
+    return to_float(expr), closed_form(expr)
+
+
 def flat_index(shape: list[int], index: list[int]) -> int:
     flat = 0
     for size, i in zip(shape, index, strict=True):
@@ -224,7 +335,11 @@ def draw_params(rng: random.Random, difficulty: int) -> tuple[str, dict[str, Any
         shape = [2, 3] if ln else [3, 2]
         p = {"layer": "LayerNorm", "normalized_shape": [3]} if ln else _bn(shape)
     elif difficulty == 2:
-        ask = rng.choices(["vector", "value", "stats", "dims", "one"], [4, 2, 2, 1, 1])[0]
+        ask = rng.choices(
+            ["vector", "value", "stats", "dims", "one", "inference"], [4, 2, 2, 1, 1, 2]
+        )[0]
+        if ask == "inference":
+            return ask, draw_inference(rng, [DEFAULT_EPS]), tol
         shape = [rng.randint(3, 4), rng.randint(3, 4)]
         if ask == "stats":
             shape, ln = [rng.choice([8, 16, 32]), rng.choice([3, 10, 64])], False
@@ -232,7 +347,10 @@ def draw_params(rng: random.Random, difficulty: int) -> tuple[str, dict[str, Any
             ask, shape = "vector", [1, shape[1]]
         p = {"layer": "LayerNorm", "normalized_shape": shape[1:]} if ln else _bn(shape)
     else:
-        ask = rng.choices(["value", "dims", "stats", "running"], [3, 2, 1, 2])[0]
+        ask = rng.choices(["value", "dims", "stats", "running", "inference"], [3, 2, 1, 2, 2])[0]
+        tol = rng.choice([0.01, 0.001])
+        if ask == "inference":
+            return ask, draw_inference(rng, [DEFAULT_EPS, DEFAULT_EPS, 1.0]), tol
         if ask == "stats":
             shape = rng.choice(STATS_SHAPES)
         elif ask == "running" or not ln:
@@ -244,7 +362,6 @@ def draw_params(rng: random.Random, difficulty: int) -> tuple[str, dict[str, Any
         p = {"layer": "LayerNorm", "normalized_shape": shape[-k:]} if ln else _bn(shape)
         if ask == "value":
             eps = rng.choice([DEFAULT_EPS, DEFAULT_EPS, DEFAULT_EPS, 0.1, 1.0])
-        tol = rng.choice([0.01, 0.001])
     p["eps"] = eps
     if ask == "stats":
         p["input_shape"] = shape
@@ -268,6 +385,28 @@ def draw_params(rng: random.Random, difficulty: int) -> tuple[str, dict[str, Any
             return ask, p, tol
 
 
+RUNNING_MEANS = [k / 2 for k in range(13)]  # 0, 0.5, .. 6
+RUNNING_VARS = [0.25, 1.0, 2.25, 4.0, 6.25, 9.0]  # squares: sqrt(running_var) is easy
+
+
+def draw_inference(rng: random.Random, eps_choices: list[float]) -> dict[str, Any]:
+    """A trained BatchNorm1d (given running statistics) applied at prediction time to an
+    (N, C) batch, with or without layer.eval(); N = 1 in about 3 draws in 10."""
+    n, c = (1 if rng.random() < 0.3 else rng.randint(2, 4)), rng.randint(2, 3)
+    p = _bn([n, c]) | {
+        "eps": rng.choice(eps_choices),
+        "running_mean": [rng.choice(RUNNING_MEANS) for _ in range(c)],
+        "running_var": [rng.choice(RUNNING_VARS) for _ in range(c)],
+        "eval": rng.random() < 0.5,
+        "index": [rng.randrange(n), rng.randrange(c)],
+    }
+    while True:
+        p["input"] = _data(rng, [n, c], p, None)
+        out = inference_output(p)
+        if out is None or out[flat_index([n, c], p["index"])] != 0:
+            return p  # an answer of 0 (the value is the mean) is too easy to guess
+
+
 # ---------------------------------------------------------------- text (en and zh)
 
 _TEXT = tomllib.loads(Path(__file__).with_name("norm_layers.toml").read_text(encoding="utf-8"))
@@ -284,16 +423,12 @@ def eps_text(eps: float) -> str:
     return "1e-5" if eps == DEFAULT_EPS else f"{eps:g}"
 
 
-def frac(num: int, den: int) -> str:
-    g = math.gcd(num, den)
-    return str(num // g) if den // g == 1 else f"{num // g}/{den // g}"
-
-
 def fmt_shape(shape: list[int]) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
-def answer_text(ask: str, value: Any) -> str:
+def answer_text(ask: str, value: Any, exact: str | None = None, lang: str = "en") -> str:
+    """The answer as shown; a number with its closed form when that is short and not whole."""
     if value is None:
         return "error"
     if ask == "stats":
@@ -302,6 +437,8 @@ def answer_text(ask: str, value: Any) -> str:
         return "[" + ", ".join(f"{v:.4f}" for v in value) + "]"
     if ask == "dims":
         return str(value)
+    if exact and len(exact) <= SHORT and ("/" in exact or "sqrt" in exact):
+        return tr("exactly", lang, v=value, e=exact)
     return f"{value:.4f}"
 
 
@@ -328,6 +465,12 @@ def prompt(ask: str, p: dict[str, Any], level: int, expected: Any, tol: float, l
     x = p["input"]
     text = tr("x", lang, x=x, shape=fmt_shape(shape_of(x)))
     text += f"layer = {call}\n" if lang == "en" else f"`layer = {call}`\n"
+    if ask == "inference":
+        rm, rv = p["running_mean"], p["running_var"]
+        text += tr("trained", lang, rm=rm, rv=rv, eps=eps_text(p["eps"]))
+        text += tr("code_eval" if p["eval"] else "code_train", lang)
+        idx = index_text(p["index"])
+        return text + tr("value", lang, idx=idx, tol=f"{tol:g}", err=tr("error", lang))
     if ask == "running":
         c = p["index"][0]
         return text + tr("running", lang, stat=p["stat"], c=c, tol=f"{tol:g}")
@@ -354,7 +497,33 @@ def _rule(p: dict[str, Any], nd: int, lang: str) -> str:
     return tr("bn_rule", lang, layer=p["layer"], dims=dims, pos=pos)
 
 
-def solution(ask: str, p: dict[str, Any], expected: Any, lang: str) -> str:
+def _inference_solution(p: dict[str, Any], expected: Any, exact: str | None, lang: str) -> str:
+    if not p["eval"]:  # the forgotten eval(): training mode, the batch's own statistics
+        return tr("train_sol", lang) + "\n" + solution("value", p, expected, lang, exact)
+    i, c = p["index"]
+    v = flatten(p["input"])[i * p["num_features"] + c]
+    lines = [
+        tr("eval_sol", lang),
+        tr(
+            "y_eval",
+            lang,
+            idx=index_text(p["index"]),
+            v=v,
+            rm=p["running_mean"][c],
+            rv=p["running_var"][c],
+            eps=eps_text(p["eps"]),
+            y=expected,
+        ),
+        tr("answer", lang, a=answer_text("value", expected, exact, lang)),
+    ]
+    return "\n".join(lines)
+
+
+def solution(
+    ask: str, p: dict[str, Any], expected: Any, lang: str, exact: str | None = None
+) -> str:
+    if ask == "inference":
+        return _inference_solution(p, expected, exact, lang)
     if ask == "stats":
         shape = p["input_shape"]
         dims = norm_dims(p["layer"], len(shape))
@@ -377,22 +546,23 @@ def solution(ask: str, p: dict[str, Any], expected: Any, lang: str) -> str:
         sl = ", ".join(":" if d in dims else str(first[d]) for d in range(len(shape)))
         vals = [flat[i] for i in group]
         n, s, num, den = moments(vals, 1 if p.get("stat") == "running_var" else 0)
-        mean = frac(s, n)
+        mean = rational(s, n)
         mean_steps = mean if f"{s}/{n}" == mean else f"{s}/{n} = {mean}"
         lines.append(tr("group", lang, sl=sl, vals=vals, n=n))
         if ask == "running":
             lines.append(tr("run_sol", lang))
             c, r = p["index"][0], expected
             key = "run_mean" if p["stat"] == "running_mean" else "run_var"
-            lines.append(tr(key, lang, c=c, mean=mean, var=frac(num, den), r=r))
+            lines.append(tr(key, lang, c=c, mean=mean, var=rational(num, den), r=r))
         else:
             bn, bd = moments(vals)[2:]
-            lines.append(tr("moments", lang, mean=mean_steps, var=frac(bn, bd), varf=bn / bd))
+            var = rational(bn, bd)
+            lines.append(tr("moments", lang, mean=mean_steps, var=var, varf=bn / bd))
             eps = eps_text(p["eps"])
             for i, y in zip(where, expected if ask == "vector" else [expected], strict=True):
-                v, var, idx = flat[i], frac(bn, bd), index_text(unravel(shape, i))
+                v, idx = flat[i], index_text(unravel(shape, i))
                 lines.append(tr("y", lang, idx=idx, v=v, mean=mean, var=var, eps=eps, y=y))
-    lines.append(tr("answer", lang, a=answer_text(ask, expected)))
+    lines.append(tr("answer", lang, a=answer_text(ask, expected, exact, lang)))
     return "\n".join(lines)
 
 
@@ -402,12 +572,13 @@ def solution(ask: str, p: dict[str, Any], expected: Any, lang: str) -> str:
 @register
 class NormLayers(Generator):
     id = "batchnorm-layernorm"
-    version = 1
+    version = 2
     topic = "Normalization"
     topic_zh = "归一化"
     title = "BatchNorm vs LayerNorm: normalized values, the dims of the statistics, running stats"
     title_zh = "批量归一化与层归一化：归一化后的值、统计量所在的维度、running 统计量"
     formula_tex = r"y = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}"
+    formula_by = "sympy"
     levels = 3
     explanations = {k: v[0] for k, v in EXPLAIN.items()}
     explanations_zh = {k: v[1] for k, v in EXPLAIN.items()}
@@ -437,20 +608,46 @@ class NormLayers(Generator):
             if not bn and k == 1 and nd > 2:
                 mis.append(("ln-whole-sample", list(range(1, nd))))
         elif ask == "running":
-            result = expected = running_stat(p)
+            result, exact = running_exact(p)
+            expected, fields["extra"] = result, {"exact": exact}
             kind, fields["tolerance"] = "number", tol
             mis.append(("bn-momentum-forgotten", running_stat(p, momentum=1.0)))
             mis.append(("bn-momentum-swapped", running_stat(p, momentum=1 - MOMENTUM)))
             if p["stat"] == "running_var":
                 mis.append(("bn-running-var-biased", running_stat(p, biased=True)))
+        elif ask == "inference":
+            shape = shape_of(p["input"])
+            where = flat_index(shape, p["index"])
+            exact_out = exact_output(p)
+            result = None if exact_out is None else unflatten([v for v, _ in exact_out], shape)
+            expected = None if exact_out is None else exact_out[where][0]
+            kind, fields = "number", {"tolerance": tol, "allow_undefined": True}
+            if exact_out is not None:
+                fields["extra"] = {"exact": closed_form(exact_out[where][1])}
+
+            def at(out: list[float | None] | None) -> float | None:
+                return None if out is None else out[where]
+
+            if p["eval"]:
+                mis.append(("bn-eval-batch-stats", at(inference_output(p, eval_mode=False))))
+                mis.append(("bn-var-not-sqrt", at(inference_output(p, sqrt=False))))
+                mis.append(("norm-eps-forgotten", at(inference_output(p, eps=0.0))))
+            else:
+                mis.append(("bn-eval-forgotten", at(inference_output(p, eval_mode=True))))
+                mis.append(("norm-unbiased-var", at(layer_output(p, correction=1))))
+                mis.append(("norm-eps-forgotten", at(inference_output(p, eps=0.0))))
+                if expected is None:
+                    mis.append(("bn-single-sample", 0.0))
         else:
             shape = shape_of(p["input"])
             t, where = (flatten(p["input"]), shape), positions(p, shape, ask)
-            out = layer_output(p, t)
-            result = None if out is None else unflatten(out, shape)
-            expected = part(p, out, ask, where)
+            exact_out = exact_output(p)
+            result = None if exact_out is None else unflatten([v for v, _ in exact_out], shape)
+            expected = part(p, None if exact_out is None else [v for v, _ in exact_out], ask, where)
             kind = "number" if ask == "value" else "vector"
             fields = {"tolerance": tol, "allow_undefined": difficulty > 1}
+            if ask == "value" and exact_out is not None:
+                fields["extra"] = {"exact": closed_form(exact_out[where[0]][1])}
             only = set(where)
             variants = {
                 "norm-axes-swapped": {"swapped": True},
@@ -461,10 +658,11 @@ class NormLayers(Generator):
             for mid, flags in variants.items():
                 if bn or mid != "bn-running-stats":
                     mis.append((mid, part(p, layer_output(p, t, only, **flags), ask, where)))
-            if out is None:
+            if exact_out is None:
                 mis.append(("bn-single-sample", [0.0] * shape[1]))
             elif shape[0] == 1:
                 mis.append(("norm-batch-of-one", None))
+        exact = fields.get("extra", {}).get("exact")
         return self.question(
             difficulty,
             params=p,
@@ -473,16 +671,17 @@ class NormLayers(Generator):
             kind=kind,
             expected=expected,
             result=result,
-            answer=answer_text(ask, expected),
-            solution=solution(ask, p, expected, "en"),
+            answer=answer_text(ask, expected, exact),
+            solution=solution(ask, p, expected, "en", exact),
             misconceptions=mis,
             **fields,
         )
 
     def zh(self, q: Question) -> dict[str, str]:
         tol = q.tolerance if q.tolerance is not None else 0.01
+        exact = q.extra.get("exact")
         return {
             "prompt": prompt(q.ask, q.params, q.difficulty, q.expected, tol, "zh"),
-            "answer": answer_text(q.ask, q.expected),
-            "solution": solution(q.ask, q.params, q.expected, "zh"),
+            "answer": answer_text(q.ask, q.expected, exact, "zh"),
+            "solution": solution(q.ask, q.params, q.expected, "zh", exact),
         }

@@ -1,8 +1,15 @@
-"""z-score standardisation z = (x - mu) / sigma of a value against a small sample.
+"""z-score standardisation z = (x - mu) / sigma of a value against a small sample, and what
+torch's and NumPy's std / var return when the estimator is not named.
 
-sigma is either the population standard deviation (divide by n, torch correction=0) or the
-sample one (divide by n - 1, torch.std's default correction=1). The formula side works in
-exact fractions and also states the closed form a*sqrt(b)/c next to the decimal.
+sigma is either the population standard deviation (divide by n, torch correction=0, NumPy's
+default ddof=0) or the sample one (divide by n - 1, torch.std's default correction=1).
+Asks: "z", "mean", "std" (the estimator named in words) and "code": a call such as
+`torch.std(x)`, `x.var()` or `np.std(a)` whose default the learner must know; with one value,
+torch's n - 1 = 0 gives nan (undefined), NumPy's n gives 0.
+
+The exact answer and the intermediate values the solution shows are sympy closed forms
+(Rational, sqrt; sympy imported lazily, inside functions); `expected` is their float.
+Misconception values run the buggy rule in floats on the exact integer sums.
 """
 
 from __future__ import annotations
@@ -11,7 +18,8 @@ import functools
 import math
 import random
 import re
-from fractions import Fraction
+import tomllib
+from pathlib import Path
 from typing import Any
 
 from quizzer.generators import Generator, register
@@ -19,22 +27,22 @@ from quizzer.question import Question
 
 EXAMPLES = ("-sqrt(2)/2", "3*sqrt(5)/10", "2/sqrt(3)")  # exact forms shown in the prompt
 EXAMPLE_VALUES = (-math.sqrt(2) / 2, 3 * math.sqrt(5) / 10, 2 / math.sqrt(3))
-SIGMA_TEXT = {
-    "en": {
-        0: "the population standard deviation (divide the sum of squared deviations by n, "
-        "like torch.std(correction=0))",
-        1: "the sample standard deviation (divide the sum of squared deviations by n - 1, "
-        "like torch.std's default correction=1)",
-    },
-    "zh": {
-        0: "总体标准差（平方偏差之和除以 n，同 torch.std(correction=0)）",
-        1: "样本标准差（平方偏差之和除以 n - 1，同 torch.std 的默认值 correction=1）",
-    },
+# the calls of "code" questions -> the correction their default applies
+CALLS = {
+    "torch.std(x)": 1,
+    "x.std()": 1,
+    "torch.var(x)": 1,
+    "x.var()": 1,
+    "np.std(a)": 0,
+    "np.var(a)": 0,
 }
+TEXT: dict[str, dict[str, str]] = tomllib.loads(
+    Path(__file__).with_name("z_score.toml").read_text(encoding="utf-8")
+)
 
-# ---------------------------------------------------------------- formula (pure Python)
-# Everything is exact integer arithmetic on n, s = sum(v) and q = sum(v^2); a rational
-# p/d is a reduced pair of ints (d > 0), printed like str(Fraction(p, d)).
+# ---------------------------------------------------------------- misconceptions (floats)
+# The buggy rules on exact integer sums n, s = sum(v), q = sum(v^2): one rounding per
+# division, so a wrong answer is a float as close to its own exact value as the right one.
 
 
 def sums(data: list[int]) -> tuple[int, int, int]:
@@ -42,60 +50,12 @@ def sums(data: list[int]) -> tuple[int, int, int]:
     return len(data), sum(data), sum([v * v for v in data])
 
 
-def _reduced(num: int, den: int) -> tuple[int, int]:
-    g = math.gcd(num, den)
-    return num // g, den // g
-
-
-def _ratio_text(num: int, den: int) -> str:
-    """str(Fraction(num, den)) for den > 0."""
-    num, den = _reduced(num, den)
-    return str(num) if den == 1 else f"{num}/{den}"
-
-
-def _variance(n: int, s: int, q: int, correction: int) -> tuple[int, int]:
-    """sigma^2 as num / den: (n*q - s^2) / (n * (n - correction))."""
-    return n * q - s * s, n * (n - correction)
-
-
-def mean(data: list[int]) -> Fraction:
-    return Fraction(sum(data), len(data))
-
-
-def variance(data: list[int], correction: int) -> Fraction:
-    """sum((v - mu)^2) / (n - correction) = (n*sum(v^2) - sum(v)^2) / (n * (n - correction))"""
-    return Fraction(*_variance(*sums(data), correction))
-
-
-def std(data: list[int], correction: int, *, no_sqrt: bool = False) -> float:
-    return _std(*sums(data), correction, no_sqrt=no_sqrt)
-
-
-def _std(n: int, s: int, q: int, correction: int, *, no_sqrt: bool = False) -> float:
-    num, den = _variance(n, s, q, correction)
+def _std(n: int, s: int, q: int, correction: int, *, no_sqrt: bool = False) -> float | None:
+    """sigma (or sigma^2 with no_sqrt); None when n - correction = 0 (torch's nan)."""
+    if n == correction:
+        return None
+    num, den = n * q - s * s, n * (n - correction)
     return num / den if no_sqrt else math.sqrt(num / den)  # int / int: correctly rounded
-
-
-def z_score(
-    data: list[int],
-    x: int,
-    correction: int,
-    *,
-    wrong_correction: bool = False,
-    variance_instead: bool = False,
-    no_centering: bool = False,
-    flip_sign: bool = False,
-) -> float:
-    """z = (x - mu) / sigma; the flags are the misconception variants."""
-    c = 1 - correction if wrong_correction else correction
-    return _z(
-        *sums(data),
-        x,
-        c,
-        variance_instead=variance_instead,
-        no_centering=no_centering,
-        flip_sign=flip_sign,
-    )
 
 
 def _z(
@@ -109,8 +69,7 @@ def _z(
     no_centering: bool = False,
     flip_sign: bool = False,
 ) -> float:
-    """z_score from the sums. Exact integer sums, one rounding per division:
-    (n*x - s) / n and (n*q - s^2) / (n*(n - c))."""
+    """z = (x - mu) / sigma; the flags are the misconception variants."""
     diff = x if no_centering else (n * x - s) / n
     if flip_sign:
         diff = -diff
@@ -118,56 +77,54 @@ def _z(
     return diff / var if variance_instead else diff / math.sqrt(var)
 
 
-def sqrt_parts(r: Fraction) -> tuple[int, int, int]:
-    """sqrt(r) = a*sqrt(b)/c with b squarefree and gcd(a, c) = 1 (r >= 0)."""
-    return _sqrt_parts(r.numerator, r.denominator)
+# ---------------------------------------------------------------- exact forms (sympy)
 
 
-def _sqrt_parts(num: int, den: int) -> tuple[int, int, int]:
-    """sqrt_parts of the reduced num / den."""
-    n = num * den  # sqrt(p/q) = sqrt(p*q)/q
-    a, b, k = 1, 1, 2
-    while k * k <= n:
-        while n % (k * k) == 0:
-            a, n = a * k, n // (k * k)
-        if n % k == 0:
-            b, n = b * k, n // k
-        k += 1
-    b *= n
-    g = math.gcd(a, den)
-    return a // g, b, den // g
+@functools.lru_cache(maxsize=4096)
+def exact_stats(data: tuple[int, ...], correction: int) -> tuple[Any, Any, Any]:
+    """sympy's mu, sum of squared deviations and sigma^2 = sum / (n - correction) (None when
+    n - correction = 0)."""
+    import sympy
+
+    n = len(data)
+    mu = sympy.Rational(sum(data), n)
+    total = sum([(v - mu) ** 2 for v in data], sympy.Integer(0))
+    return mu, total, None if n == correction else total / (n - correction)
 
 
-def _sqrt_text(num: int, den: int, negative: bool = False) -> str:
-    """The closed form of -sqrt(num/den) (negative) or sqrt(num/den), num/den >= 0."""
-    a, b, c = _sqrt_parts(*_reduced(num, den))
-    sign = "-" if negative else ""
-    if b == 1:
-        return sign + (str(a) if c == 1 else f"{a}/{c}")  # a, c coprime
-    text = f"sqrt({b})" if a == 1 else f"{a}*sqrt({b})"
-    return sign + (text if c == 1 else f"{text}/{c}")
+@functools.lru_cache(maxsize=8192)
+def exact_value(data: tuple[int, ...], x: int | None, correction: int | None, what: str) -> Any:
+    """sympy's exact mean, sigma, sigma^2 ("var") or z; None where it is undefined (nan)."""
+    import sympy
+
+    mu, _, var = exact_stats(data, correction or 0)
+    if what == "mean":
+        return mu
+    if var is None:
+        return None
+    if what == "var":
+        return var
+    sigma = sympy.sqrt(var)
+    return sigma if what == "std" else (x - mu) / sigma
 
 
-def exact_text(value: Fraction, *, sqrt_of: bool = False) -> str:
-    """The closed form of value (a rational) or of sign(value)*sqrt(|value|) if sqrt_of."""
-    if not sqrt_of:
-        return str(value)
-    return _sqrt_text(abs(value.numerator), value.denominator, value < 0)
+def to_float(expr: Any) -> float:
+    """The float nearest sympy's exact value (evaluated at 30 digits)."""
+    return float(expr.evalf(30))
 
 
-def _exact_z(n: int, s: int, q: int, x: int, correction: int) -> str:
-    """z^2 = ((n*x - s) / n)^2 / sigma^2, as a signed closed form."""
-    num, den = _variance(n, s, q, correction)
-    diff = n * x - s
-    return _sqrt_text(diff * diff * den, n * n * num, diff < 0)
+def closed_form(expr: Any) -> str:
+    """sympy's text of an exact value, in the forms the answer parser reads: 7/3,
+    -sqrt(2)/2, 3*sqrt(14)/16."""
+    import sympy
+
+    return sympy.sstr(expr)
 
 
-def exact_z(data: list[int], x: int, correction: int) -> str:
-    return _exact_z(*sums(data), x, correction)
-
-
-def example_for(value: float) -> str:
+def example_for(value: float | None) -> str:
     """An exact form for the prompt's example that is not the answer itself."""
+    if value is None:
+        return EXAMPLES[0]
     return next(e for e, v in zip(EXAMPLES, EXAMPLE_VALUES, strict=True) if abs(v - value) > 1e-6)
 
 
@@ -175,9 +132,7 @@ def display(value: float, exact: str, lang: str = "en") -> str:
     """'-0.7071 (exactly -sqrt(2)/2)', or just '-1' when the value is a whole number."""
     if "/" not in exact and "sqrt" not in exact:
         return exact
-    if lang == "zh":
-        return f"{value:.4f}（精确值为 {exact}）"
-    return f"{value:.4f} (exactly {exact})"
+    return TEXT[lang]["exactly"].format(v=value, e=exact)
 
 
 # ---------------------------------------------------------------- generation
@@ -192,7 +147,9 @@ def draw_data(
     whole_variance: int | None = None,
 ) -> list[int]:
     """n integers in [lo, hi], not all equal, whose mean has the given denominator at most;
-    with whole_variance=c, sigma^2 (correction c) is a whole number too."""
+    with whole_variance=c, sigma^2 (correction c) is a whole number too. n = 1: one value."""
+    if n == 1:
+        return [rng.randint(lo, hi)]
     values = range(lo, hi + 1)  # at least n values, so every residue mod n is there
     last = _last_values(n, lo, hi, mean_denominator)
     while True:
@@ -215,6 +172,19 @@ def _last_values(n: int, lo: int, hi: int, mean_denominator: int) -> list[list[i
     return [[v for v in range(lo, hi + 1) if (r + v) * mean_denominator % n == 0] for r in range(n)]
 
 
+def draw_code(rng: random.Random, difficulty: int) -> tuple[list[int], str]:
+    """The data and the call of a "code" question."""
+    if difficulty == 1:
+        call = rng.choice(["torch.std(x)", "x.std()", "np.std(a)"])
+        return draw_data(rng, 4, 0, 10, 1, whole_variance=CALLS[call]), call
+    call = rng.choice(list(CALLS))
+    if difficulty == 2:
+        return draw_data(rng, rng.randint(4, 6), 0, 12, 1), call
+    lo, hi = rng.choice([(0, 12), (-6, 6), (-3, 9)])
+    n = 1 if rng.random() < 0.25 else rng.randint(5, 8)
+    return draw_data(rng, n, lo, hi, 2), call
+
+
 def sum_text(values: list[int]) -> str:
     """'-5 - 5 + 2'"""
     text = str(values[0])
@@ -234,12 +204,13 @@ def paren(text: str) -> str:
 @register
 class ZScore(Generator):
     id = "z-score"
-    version = 1
+    version = 2
     topic = "Normalization"
     title = "z-score (x - mean) / std of a value, with population or sample std"
     formula_tex = (
         r"z = \frac{x - \mu}{\sigma}, \quad \sigma = \sqrt{\frac{1}{n - c} \sum_i (x_i - \mu)^2}"
     )
+    formula_by = "sympy"
     levels = 3
     explanations = {
         "z-wrong-correction": (
@@ -250,21 +221,42 @@ class ZScore(Generator):
         "z-no-centering": "Subtract the mean first: z = (x - mu) / sigma, not x / sigma.",
         "z-sign": "It is x - mu, not mu - x: values below the mean get a negative z.",
         "std-no-sqrt": "That is the variance; the standard deviation is its square root.",
+        "torch-default-is-n": (
+            "torch.std and torch.var (and x.std(), x.var()) default to correction=1: they "
+            "divide by n - 1 (the sample estimator), unlike NumPy, which divides by n. With "
+            "one value that is 0 / 0: torch returns nan."
+        ),
+        "numpy-default-is-n-1": (
+            "np.std and np.var default to ddof=0: they divide by n (the population estimator), "
+            "unlike torch, whose default correction=1 divides by n - 1."
+        ),
+        "var-is-std": "x.var() is the variance sigma^2, not the standard deviation sigma.",
     }
 
     def generate(self, rng: random.Random, difficulty: int) -> Question:
-        ask, tolerance = "z", 0.01
+        ask, tolerance, call = "z", 0.01, None
         if difficulty == 1:
-            data, correction = draw_data(rng, 4, 0, 10, 1, whole_variance=0), 0
+            if rng.random() < 0.2:
+                ask, (data, call) = "code", draw_code(rng, difficulty)
+            else:
+                data, correction = draw_data(rng, 4, 0, 10, 1, whole_variance=0), 0
         elif difficulty == 2:
-            correction = rng.choice([1, 1, 0])
-            data = draw_data(rng, rng.randint(5, 6), 0, 12, 1, whole_variance=correction)
+            if rng.random() < 0.3:
+                ask, (data, call) = "code", draw_code(rng, difficulty)
+            else:
+                correction = rng.choice([1, 1, 0])
+                data = draw_data(rng, rng.randint(5, 6), 0, 12, 1, whole_variance=correction)
         else:
-            lo, hi = rng.choice([(0, 12), (-6, 6), (-3, 9)])
-            data = draw_data(rng, rng.randint(5, 8), lo, hi, 2)
-            correction = rng.choice([0, 1])
-            ask = rng.choices(["z", "mean", "std"], [3, 1, 1])[0]
+            ask = rng.choices(["z", "mean", "std", "code"], [3, 1, 1, 2])[0]
+            if ask == "code":
+                data, call = draw_code(rng, difficulty)
+            else:
+                lo, hi = rng.choice([(0, 12), (-6, 6), (-3, 9)])
+                data = draw_data(rng, rng.randint(5, 8), lo, hi, 2)
+                correction = rng.choice([0, 1])
             tolerance = rng.choice([0.01, 0.001])
+        if call is not None:
+            return self.build(difficulty, data, None, CALLS[call], ask, tolerance, call)
         x: int | None = None
         if ask == "z":
             n, s = len(data), sum(data)  # v == mu exactly when v * n == s
@@ -287,11 +279,22 @@ class ZScore(Generator):
         "z-no-centering": "先减去均值：z = (x - mu) / sigma，而不是 x / sigma。",
         "z-sign": "是 x - mu，不是 mu - x：低于均值的数的 z 分数为负。",
         "std-no-sqrt": "这是方差；标准差是它的平方根。",
+        "torch-default-is-n": (
+            "torch.std、torch.var（以及 x.std()、x.var()）默认 correction=1：除以 n - 1"
+            "（样本估计），与除以 n 的 NumPy 不同。只有一个值时是 0 / 0：torch 返回 nan。"
+        ),
+        "numpy-default-is-n-1": (
+            "np.std、np.var 默认 ddof=0：除以 n（总体估计），与默认 correction=1、"
+            "除以 n - 1 的 torch 不同。"
+        ),
+        "var-is-std": "x.var() 是方差 sigma^2，不是标准差 sigma。",
     }
 
     def zh(self, q: Question) -> dict[str, str]:
         p = q.params
-        text = render(p["data"], p["x"], p["correction"], q.ask, q.tolerance or 0.01, "zh")
+        text = render(
+            p["data"], p["x"], p["correction"], q.ask, q.tolerance or 0.01, "zh", p.get("call")
+        )
         return {k: text[k] for k in ("prompt", "answer", "solution")}
 
     def build(
@@ -299,16 +302,18 @@ class ZScore(Generator):
         difficulty: int,
         data: list[int],
         x: int | None,
-        correction: int,
+        correction: int | None,
         ask: str,
         tolerance: float,
+        call: str | None = None,
     ) -> Question:
         """The question for given params (also used by tests for known values)."""
-        text = render(data, x, correction, ask, tolerance, "en")
-        n, s, q = text["sums"]
-        misconceptions: list[tuple[str, float]] = []
+        text = render(data, x, correction, ask, tolerance, "en", call)
+        n, s, q = sums(data)
+        misconceptions: list[tuple[str, float | None]] = []
+        fields: dict[str, Any] = {}
         if ask == "mean":
-            params = {"data": data, "x": None, "correction": None}
+            params: dict[str, Any] = {"data": data, "x": None, "correction": None}
         else:
             params = {"data": data, "x": x, "correction": correction}
         if ask == "std":
@@ -323,6 +328,17 @@ class ZScore(Generator):
                 ("z-no-centering", _z(n, s, q, x, correction, no_centering=True)),
                 ("z-sign", _z(n, s, q, x, correction, flip_sign=True)),
             ]
+        elif ask == "code":
+            params["call"] = call
+            var = call.endswith(("var(x)", "var()", "var(a)"))
+            other = "torch-default-is-n" if correction == 1 else "numpy-default-is-n-1"
+            misconceptions = [(other, _std(n, s, q, 1 - correction, no_sqrt=var))]
+            if var:
+                misconceptions.append(("var-is-std", _std(n, s, q, correction)))
+            else:
+                misconceptions.append(("std-no-sqrt", _std(n, s, q, correction, no_sqrt=True)))
+            # with one value torch's default gives nan, shown as "undefined"
+            fields["allow_undefined"] = difficulty == 3
         return self.question(
             difficulty,
             params=params,
@@ -336,109 +352,143 @@ class ZScore(Generator):
             tolerance=tolerance,
             extra={"exact": text["exact"]},
             misconceptions=misconceptions,
+            **fields,
         )
 
 
 def render(
-    data: list[int], x: int | None, correction: int, ask: str, tolerance: float, lang: str
+    data: list[int],
+    x: int | None,
+    correction: int | None,
+    ask: str,
+    tolerance: float,
+    lang: str,
+    call: str | None = None,
 ) -> dict[str, Any]:
     """The value, its closed form and the question's text in lang ("en" or "zh")."""
-    zh = lang == "zh"
-    n, s, q = sums(data)
-    mu_num, mu_den = _reduced(s, n)  # mu = s / n
-    mu_text = str(mu_num) if mu_den == 1 else f"{mu_num}/{mu_den}"
+    T = TEXT[lang]
+    key = tuple(data)
+    n = len(data)
     tol = f"{tolerance:g}"
-    listed = ", ".join([str(v) for v in data])
-    head = f"数据：{listed}（n = {n}）\n" if zh else f"Data: {listed} (n = {n})\n"
-    steps = [("均值 " if zh else "") + f"mu = ({sum_text(data)}) / {n} = {mu_text}"]
-    out: dict[str, Any] = {"sums": (n, s, q)}
+    head = T["head"].format(listed=", ".join([str(v) for v in data]), n=n)
+    mu, total, var = exact_stats(key, correction or 0)
+    mu_text = closed_form(mu)
+    steps = [T["mu_step"].format(terms=sum_text(data), n=n, mu=mu_text)]
     if ask == "mean":
-        value, exact = s / n, mu_text  # int / int: correctly rounded, like float(Fraction)
-        example = "5/3" if (mu_num, mu_den) == (7, 3) else "7/3"
-        if zh:
-            prompt = (
-                f"{head}数据的均值 mu 是多少？误差需在 ±{tol} 以内；也接受精确分数，"
-                f"例如 {example}。"
-            )
-        else:
-            prompt = (
-                f"{head}What is the mean mu of the data? "
-                f"Give it to within +-{tol}; an exact fraction such as {example} is accepted too."
-            )
-        return out | {
+        value, exact = to_float(mu), mu_text
+        example = "5/3" if mu_text == "7/3" else "7/3"
+        return {
             "value": value,
             "exact": exact,
-            "prompt": prompt,
+            "prompt": T["mean_prompt"].format(head=head, tol=tol, ex=example),
             "answer": display(value, exact, lang),
             "solution": "\n".join(steps),
         }
-    var_num, var_den = _variance(n, s, q, correction)
-    # (v - mu)^2 = (v * mu_den - mu_num)^2 / mu_den^2, already in lowest terms
-    deviations = [v * mu_den - mu_num for v in data]
-    squares = [d * d for d in deviations]
-    if mu_den == 1:
-        squares_text = ", ".join([str(sq) for sq in squares])
-        total = str(sum(squares))
-    else:
-        den = mu_den * mu_den
-        squares_text = ", ".join([f"{sq}/{den}" for sq in squares])
-        total = _ratio_text(sum(squares), den)
+    squares = ", ".join([closed_form((v - mu) ** 2) for v in data])
+    steps.append(T["squares"].format(squares=squares, total=closed_form(total)))
     divisor = n - correction
-    if zh:
-        steps.append(f"平方偏差：{squares_text}；总和 = {total}")
-    else:
-        steps.append(f"squared deviations: {squares_text}; sum = {total}")
-    sigma, sigma_exact = _std(n, s, q, correction), _sqrt_text(var_num, var_den)
+    if ask == "code":
+        return _render_code(data, call, correction, tol, lang, steps, total)
+    sigma_expr = exact_value(key, x, correction, "std")
+    sigma, sigma_exact = to_float(sigma_expr), closed_form(sigma_expr)
     steps.append(
-        f"sigma^2 = {total} / {divisor} = {_ratio_text(var_num, var_den)}"
-        + ("，" if zh else ", ")
-        + f"sigma = {display(sigma, sigma_exact, lang)}"
+        T["sigma_step"].format(
+            total=closed_form(total),
+            div=divisor,
+            var=closed_form(var),
+            sigma=display(sigma, sigma_exact, lang),
+        )
     )
-    sigma_text = SIGMA_TEXT[lang][correction]
+    sigma_text = T[f"sigma{correction}"]
     if ask == "std":
-        example = example_for(sigma)
-        if zh:
-            prompt = (
-                f"{head}求 sigma，这里 sigma 是{sigma_text}。误差需在 ±{tol} 以内；"
-                f"也接受精确形式，例如 {example}。"
-            )
-        else:
-            prompt = (
-                f"{head}What is sigma, {sigma_text}? "
-                f"Give it to within +-{tol}; an exact form such as {example} is "
-                "accepted too."
-            )
-        return out | {
+        return {
             "value": sigma,
             "exact": sigma_exact,
-            "prompt": prompt,
+            "prompt": T["std_prompt"].format(
+                head=head, sigma=sigma_text, tol=tol, ex=example_for(sigma)
+            ),
             "answer": display(sigma, sigma_exact, lang),
             "solution": "\n".join(steps),
         }
     assert x is not None
-    z, exact = _z(n, s, q, x, correction), _exact_z(n, s, q, x, correction)
-    example = example_for(z)
-    if zh:
-        where = "" if x in data else "（x 是一个新值，不在数据中）"
-        prompt = (
-            f"{head}计算 x = {x} 的 z 分数{where}：z = (x - mu) / sigma，其中 mu 是数据的均值，"
-            f"sigma 是{sigma_text}。\n"
-            f"z 的误差需在 ±{tol} 以内；也接受精确形式，例如 {example}。"
-        )
-    else:
-        where = "" if x in data else " (a new value, not one of the data)"
-        prompt = (
-            f"{head}"
-            f"Compute the z-score of x = {x}{where}: z = (x - mu) / sigma, where mu is the mean "
-            f"of the data and sigma is {sigma_text}.\n"
-            f"Give z to within +-{tol}; an exact form such as {example} is accepted too."
-        )
-    mu_shown = f"({mu_text})" if mu_num < 0 else mu_text
-    steps.append(f"z = ({x} - {mu_shown}) / {paren(sigma_exact)} = {display(z, exact, lang)}")
-    return out | {
+    z_expr = exact_value(key, x, correction, "z")
+    z, exact = to_float(z_expr), closed_form(z_expr)
+    where = "" if x in data else T["new_value"]
+    prompt = T["z_prompt"].format(
+        head=head, x=x, where=where, sigma=sigma_text, tol=tol, ex=example_for(z)
+    )
+    mu_shown = f"({mu_text})" if mu < 0 else mu_text
+    steps.append(
+        T["z_step"].format(x=x, mu=mu_shown, sigma=paren(sigma_exact), z=display(z, exact, lang))
+    )
+    return {
         "value": z,
         "exact": exact,
         "prompt": prompt,
         "answer": display(z, exact, lang),
         "solution": "\n".join(steps),
+    }
+
+
+def _render_code(
+    data: list[int],
+    call: str | None,
+    correction: int,
+    tol: str,
+    lang: str,
+    steps: list[str],
+    total: Any,
+) -> dict[str, Any]:
+    """The text of a "code" question: the call is shown, its default estimator is not."""
+    assert call is not None
+    T = TEXT[lang]
+    key, n = tuple(data), len(data)
+    numpy = call.startswith("np.")
+    fn = "var" if "var" in call else "std"
+    value_expr = exact_value(key, None, correction, fn)
+    value = None if value_expr is None else to_float(value_expr)
+    exact = None if value_expr is None else closed_form(value_expr)
+    if numpy:
+        code = T["code_numpy"].format(ints=", ".join([str(v) for v in data]), call=call)
+    else:
+        code = T["code_torch"].format(floats=", ".join([f"{v}." for v in data]), call=call)
+    prompt = code + T["code_prompt"].format(call=call, tol=tol, ex=example_for(value))
+    if n == 1:
+        prompt += T["nan_note"]
+    lines = [T["default_numpy" if numpy else "default_torch"].format(call=call), *steps]
+    div = n - correction
+    if value is None:
+        lines.append(T["nan_step"].format(call=call, fn=fn))
+        answer = T["nan_answer"]
+    else:
+        var_expr = exact_value(key, None, correction, "var")
+        shown = display(value, exact, lang)
+        if fn == "var":
+            lines.append(
+                T["var_step"].format(call=call, total=closed_form(total), div=div, var=shown)
+            )
+        else:
+            lines.append(
+                T["std_step"].format(
+                    call=call,
+                    total=closed_form(total),
+                    div=div,
+                    var=closed_form(var_expr),
+                    sigma=shown,
+                )
+            )
+        answer = shown
+    other_expr = exact_value(key, None, 1 - correction, fn)
+    other = (
+        T["nan_answer"]
+        if other_expr is None
+        else display(to_float(other_expr), closed_form(other_expr), lang)
+    )
+    lines.append(T["other_numpy" if numpy else "other_torch"].format(fn=fn, other=other))
+    return {
+        "value": value,
+        "exact": exact,
+        "prompt": prompt,
+        "answer": answer,
+        "solution": "\n".join(lines),
     }

@@ -7,6 +7,9 @@ and nn.LayerNorm in float64 on the question's tensor.
   reproduces the layer's output; exactly one set must, and it is the answer.
 - stats: layer.running_mean.shape after a forward pass on zeros of the input shape.
 - running: layer.running_mean[c] / running_var[c] after one forward pass.
+- inference: a BatchNorm1d given the question's running_mean / running_var, then y = layer(x)
+  under torch.no_grad(), after layer.eval() or (the forgotten eval) still in training mode;
+  a ValueError there (a batch of one sample) means "undefined".
 """
 
 from __future__ import annotations
@@ -101,6 +104,39 @@ def _running_check(q: Question, x: torch.Tensor) -> Check:
     return Check(value, value, code, f"{value:.6f}", method)
 
 
+def _inference_check(q: Question, x: torch.Tensor) -> Check:
+    p = q.params
+    layer = _layer(p)
+    layer.running_mean = torch.tensor(p["running_mean"], dtype=F64)
+    layer.running_var = torch.tensor(p["running_var"], dtype=F64)
+    if p["eval"]:
+        layer.eval()
+    idx = index_text(p["index"])
+    try:
+        with torch.no_grad():
+            y = layer(x)
+    except ValueError as exc:  # training mode, one value per channel
+        y, error = None, f"ValueError: {exc}"
+    body = "with torch.no_grad():\n    y = layer(x)\n" + f'print(f"{{y[{idx}].item():.6f}}")\n'
+    if not p["eval"] and len(p["input"]) == 1:
+        body = "try:\n" + "".join(f"    {line}\n" for line in body.splitlines())
+        body += 'except ValueError as e:\n    print(f"ValueError: {e}")\n'
+    code = (
+        f"{HEADER}x = torch.tensor({p['input']}, dtype=torch.float64)\n"
+        f"layer = {_call(p)}\n"
+        f"layer.running_mean = torch.tensor({p['running_mean']}, dtype=torch.float64)\n"
+        f"layer.running_var = torch.tensor({p['running_var']}, dtype=torch.float64)\n"
+        + ("layer.eval()\n" if p["eval"] else "# no layer.eval(): still in training mode\n")
+        + body
+    )
+    mode = "eval mode (running statistics)" if p["eval"] else "training mode (no .eval())"
+    method = f"torch {torch_version()}: trained nn.{p['layer']} forward pass in {mode} (float64)"
+    if y is None:
+        return Check(None, None, code, error, method)
+    value = y[tuple(p["index"])].item()
+    return Check(y.tolist(), value, code, f"{value:.6f}", method)
+
+
 @checker("batchnorm-layernorm")
 def check_norm_layers(q: Question) -> Check:
     p = q.params
@@ -109,6 +145,8 @@ def check_norm_layers(q: Question) -> Check:
     x = torch.tensor(p["input"], dtype=F64)
     if q.ask == "running":
         return _running_check(q, x)
+    if q.ask == "inference":
+        return _inference_check(q, x)
     layer = _layer(p)
     try:
         with torch.no_grad():

@@ -1,4 +1,13 @@
-"""Torch check of z-score questions: (x - t.mean()) / t.std(correction=c) in float64.
+"""Torch check of z-score questions: (x - t.mean()) / t.std(correction=c) in float64, and for
+"code" questions the real call the prompt shows.
+
+- torch calls (torch.std(x), x.std(), torch.var(x), x.var()) run as written, with their
+  default correction, on a float64 tensor. With one value torch returns nan and warns
+  ("std(): degrees of freedom is <= 0"); the check records that warning and returns None
+  (undefined), as the formula does.
+- NumPy calls (np.std(a), np.var(a)) run in real NumPy with its default ddof, and torch's
+  torch.std / torch.var(t, correction=0) on the same values must agree: both values are
+  printed, and the method names both.
 
 The batch checker stacks the samples of one size into a (G, n) tensor and reproduces, row
 by row and bit for bit, what the single checker's full reductions compute:
@@ -13,13 +22,16 @@ by row and bit for bit, what the single checker's full reductions compute:
   value in 100 against the correctly rounded std::sqrt that t.std() uses; math.sqrt is
   correctly rounded too, so the batch takes math.sqrt of torch's variances.
 - z = (x - mean) / sigma is the same pair of IEEE operations in both.
+"code" questions are few and run the single checker.
 tests/test_gen_z_score.py compares the batch's Checks with the single ones exactly.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
+import numpy as np
 import torch
 
 from quizzer.question import Question
@@ -44,8 +56,69 @@ def _check(q: Question, value: float, version: str) -> Check:
     return Check(value, value, code, f"{value:.6f}", f"torch {version}: {method}")
 
 
+def _torch_call(call: str, x: torch.Tensor) -> tuple[float, list[str]]:
+    """The value of a torch call as the prompt writes it, and the warnings it raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with torch.no_grad():
+            value = {
+                "torch.std(x)": lambda: torch.std(x),
+                "x.std()": lambda: x.std(),
+                "torch.var(x)": lambda: torch.var(x),
+                "x.var()": lambda: x.var(),
+            }[call]().item()
+    return value, [f"{w.category.__name__}: {str(w.message).split('.')[0]}" for w in caught]
+
+
+def _code_check(q: Question) -> Check:
+    p = q.params
+    data, call = p["data"], p["call"]
+    version = torch_version()
+    fn = "var" if "var" in call else "std"
+    if call.startswith("np."):
+        a = np.array(data)
+        value = float(getattr(np, fn)(a))
+        t = torch.tensor(data, dtype=torch.float64)
+        with torch.no_grad():
+            by_torch = getattr(torch, fn)(t, correction=0).item()
+        if not math.isclose(value, by_torch, rel_tol=1e-12, abs_tol=1e-12):
+            raise ValueError(f"NumPy {call} = {value!r} but torch correction=0 gives {by_torch!r}")
+        code = (
+            "import numpy as np\nimport torch\n\n"
+            f"a = np.array({data!r})\n"
+            f'print(f"{{np.{fn}(a):.6f}}")\n'
+            f"t = torch.tensor({data!r}, dtype=torch.float64)\n"
+            f'print(f"{{torch.{fn}(t, correction=0).item():.6f}}")\n'
+        )
+        output = f"{value:.6f}\n{by_torch:.6f}"
+        method = (
+            f"torch {version}: torch.{fn}(t, correction=0) in float64 agrees with "
+            f"NumPy {np.__version__}'s {call} (its default ddof=0)"
+        )
+        return Check(value, value, code, output, method)
+    x = torch.tensor(data, dtype=torch.float64)
+    value, caught = _torch_call(call, x)
+    code = (
+        "import warnings\n\nimport torch\n\n"
+        f"x = torch.tensor({data!r}, dtype=torch.float64)\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        '    warnings.simplefilter("always")\n'
+        f"    value = {call}.item()\n"
+        'print(f"{value:.6f}")\n'
+        "for w in caught:\n"
+        "    print(f\"{w.category.__name__}: {str(w.message).split('.')[0]}\")\n"
+    )
+    output = "\n".join([f"{value:.6f}", *caught])
+    method = f"torch {version}: {call} with its default correction=1, in float64"
+    if math.isnan(value):  # n = 1: torch returns nan (with a warning), counted as undefined
+        return Check(None, None, code, output, method)
+    return Check(value, value, code, output, method)
+
+
 @checker("z-score")
 def check_z_score(q: Question) -> Check:
+    if q.ask == "code":
+        return _code_check(q)
     data, x, c = q.params["data"], q.params["x"], q.params["correction"]
     t = torch.tensor(data, dtype=torch.float64)
     with torch.no_grad():
@@ -62,11 +135,17 @@ def check_z_score(q: Question) -> Check:
 def check_z_score_batch(qs: list[Question]) -> list[Check | Exception]:
     """One (G, n) float64 tensor per (n, correction, ask): a handful of torch calls per group."""
     groups: dict[tuple[int, int | None, str], list[int]] = {}
+    out: list[Check | Exception] = [None] * len(qs)  # type: ignore[list-item]
     for i, q in enumerate(qs):
+        if q.ask == "code":
+            try:
+                out[i] = _code_check(q)
+            except Exception as exc:
+                out[i] = exc
+            continue
         p = q.params
         groups.setdefault((len(p["data"]), p["correction"], q.ask), []).append(i)
     version = torch_version()
-    out: list[Check | Exception] = [None] * len(qs)  # type: ignore[list-item]
     with torch.no_grad():
         for (n, c, ask), idx in groups.items():
             t = torch.tensor([qs[i].params["data"] for i in idx], dtype=torch.float64)
