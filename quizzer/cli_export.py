@@ -27,6 +27,8 @@ def export() -> None:
 def _export_notes(
     ctx: click.Context, names: tuple[str, ...], variants: int, seed: int, lang: str | None
 ) -> list[Any]:
+    """The concept cards and generated variants selected, no two showing the same question;
+    a skill with fewer distinct questions than `variants` is named on standard error."""
     from quizzer.export import notes
 
     lang = lang or lang_of(ctx)
@@ -35,15 +37,25 @@ def _export_notes(
     except QuizzerError as exc:
         raise click.UsageError(str(exc)) from None
     concept = notes.concept_notes(deck_ids, lang)
-    total = len(notes.variant_plan(families, variants, seed)) * variants
+    shown = notes.shown_concepts(deck_ids)  # a variant never repeats a concept card either
+    short: list[notes.Shortfall] = []
+    total = len(notes.skills(families)) * variants
+    kwargs: dict[str, Any] = {"lang": lang, "shown": shown, "shortfalls": short}
     if total < 150 or not sys.stderr.isatty():
-        return concept + notes.generated_notes(families, variants, seed, lang=lang)
-    from rich.progress import Progress
+        generated = notes.generated_notes(families, variants, seed, **kwargs)
+    else:
+        from rich.progress import Progress
 
-    with Progress(transient=True) as bar:
-        task = bar.add_task("verifying variants with torch", total=total)
-        generated = notes.generated_notes(
-            families, variants, seed, lang=lang, progress=lambda n: bar.advance(task, n)
+        with Progress(transient=True) as bar:
+            task = bar.add_task("verifying variants with torch", total=total)
+            generated = notes.generated_notes(
+                families, variants, seed, progress=lambda n: bar.advance(task, n), **kwargs
+            )
+    for s in short:
+        click.echo(
+            f"{s.family} level {s.level}: only {_plural(s.found, 'distinct question')} in "
+            f"{s.tried:,} seeds from {seed}, so {s.found} variants instead of {s.wanted}.",
+            err=True,
         )
     return concept + generated
 
@@ -59,7 +71,7 @@ def _export_options(fn: Any) -> Any:
         type=click.IntRange(min=1, max=1000),
         default=5,
         show_default=True,
-        help="Frozen verified variants per skill (family x level).",
+        help="Frozen verified variants per skill (family x level), no two alike.",
     )(fn)
     fn = click.option(
         "--seed",
@@ -80,7 +92,12 @@ def _export_options(fn: Any) -> Any:
 @export.command("anki")
 @click.argument("out", type=click.Path(allow_dash=True))
 @_export_options
-@click.option("--type-answer", is_flag=True, help="Computed questions become type-in cards.")
+@click.option(
+    "--type-answer",
+    is_flag=True,
+    help="Computed questions become type-in cards (turned on or off later, a re-import "
+    "updates the same notes).",
+)
 @click.pass_context
 def export_anki(
     ctx: click.Context,
@@ -96,6 +113,8 @@ def export_anki(
     One sub-deck per topic (quizzer::Convolution ...), tags quizzer::FAMILY and
     quizzer::difficulty::N. Notes keep their identity across exports: importing a newer
     export updates them in place, with their review history, and adds nothing twice.
+    No two notes show the same question: a seed whose question is already in the export
+    gives way to the next seed.
 
     OUT is replaced atomically; if it is a symbolic link, the file it points to is. A
     directory, pipe or device is refused, and so is - (a package is a binary file).
@@ -107,7 +126,12 @@ def export_anki(
     """
     import time
 
-    from quizzer.export.anki import NoteRecord, build_package, write_package
+    from quizzer.export.anki import (
+        NoteRecord,
+        build_package,
+        made_for_older_note_type,
+        write_package,
+    )
     from quizzer.export.files import Format, atomic_write, output_target
 
     fmt = Format("quizzer.apkg", no_stdout="an Anki package is a binary file (a zip archive)")
@@ -134,6 +158,15 @@ def export_anki(
         f"in {_plural(len({n.deck for n in notes}), 'deck')}; {changed} new or changed since the "
         "last export."
     )
+    if made_for_older_note_type(previous):
+        click.echo(
+            "The quizzer note type has a new field (TypeIn) since your last export. Import "
+            'this file once with Anki\'s import options "Merge note types" ticked and "Update '
+            'notes" set to "Always" (Anki 23.10 or later): your notes are then updated in '
+            "place, with their review history. With the default options Anki skips them as "
+            '"conflicting" and changes nothing.',
+            err=True,
+        )
 
 
 @export.command("csv")

@@ -16,9 +16,10 @@ import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
 from quizzer import decks, generators
+from quizzer.answers import typed_form
 from quizzer.cli import cli
 from quizzer.export import notes as export_notes
-from quizzer.export.anki import MODEL_ID, TYPE_MODEL_ID, build_package, note_guid
+from quizzer.export.anki import FIELDS, MODEL_ID, build_package, note_guid
 from quizzer.export.notes import ExportNote
 from quizzer.verify import draw
 
@@ -87,7 +88,19 @@ def test_package_imports_cleanly(runner, tmp_path: Path, col: Collection):
     assert {f"quizzer::{t}" for t in TOPICS} <= names
     notes = all_notes(col)
     assert {n.note_type()["name"] for n in notes} == {"quizzer"}
-    assert list(notes[0].keys()) == ["Question", "Answer", "Solution", "TorchCheck", "Source"]
+    assert (
+        list(notes[0].keys())
+        == FIELDS
+        == [
+            "Question",
+            "Answer",
+            "Solution",
+            "TorchCheck",
+            "Source",
+            "TypeIn",
+        ]
+    )
+    assert {n.mid for n in notes} == {MODEL_ID} and not any(n["TypeIn"] for n in notes)
     by_source = {n["Source"]: n for n in notes}
     conv = [n for s, n in by_source.items() if s.startswith("conv-output:")]
     assert len(conv) == 2 * generators.get("conv-output").levels
@@ -183,8 +196,9 @@ def test_same_export_twice_gives_the_same_notes_and_guids(runner, tmp_path: Path
     n_deck = len(next(d for d in decks.load_decks() if d.id == "2023-08-16").cards)
     assert rows_a == rows_b and len(rows_a) == n_deck + 5 * 3
     fams, deck_ids = export_notes.targets(("z-score", "2023-08-16"))
+    shown = export_notes.shown_concepts(deck_ids)
     sources = [n.source for n in export_notes.concept_notes(deck_ids, "en")]
-    sources += [n.source for n in export_notes.generated_notes(fams, 5, 5)]
+    sources += [n.source for n in export_notes.generated_notes(fams, 5, 5, shown=shown)]
     assert sorted(note_guid(s) for s in sources) == [r[0] for r in rows_a]
 
 
@@ -215,15 +229,24 @@ def test_html_is_escaped_and_mathjax_kept(tmp_path: Path, col: Collection):
 
 
 def test_type_answer_cards(runner, tmp_path: Path, col: Collection):
+    """One note type: generated notes carry the answer to type in TypeIn and their cards show
+    Anki's type-in box; concept notes leave TypeIn empty and show none."""
     out = tmp_path / "t.apkg"
     export(runner, tmp_path / "q.db", out, "conv-output", "2023-08-16", "--type-answer")
     import_apkg(col, out)
-    models = {n["Source"].split(":")[0]: n.mid for n in all_notes(col)}
-    assert models == {"concept": MODEL_ID, "conv-output": TYPE_MODEL_ID}
-    note = next(n for n in all_notes(col) if n.mid == TYPE_MODEL_ID)
-    card = col.get_card(note.card_ids()[0])
-    assert "[[type:Answer]]" in card.question()  # the type-in box, filled in by Anki's reviewer
-    assert note["Answer"].startswith("(") or note["Answer"].lstrip("-").isdigit()
+    models = {(n["Source"].split(":")[0], n.mid, bool(n["TypeIn"])) for n in all_notes(col)}
+    assert models == {("concept", MODEL_ID, False), ("conv-output", MODEL_ID, True)}
+    for note in all_notes(col):
+        card = col.get_card(note.card_ids()[0])
+        # the type-in box, filled in by Anki's reviewer; no box at all on a concept card
+        assert ("[[type:TypeIn]]" in card.question()) == bool(note["TypeIn"])
+        assert ("[[type:TypeIn]]" in card.answer()) == bool(note["TypeIn"])
+        assert f'<div class="a">{note["Answer"]}</div>' in card.answer()
+    for note in all_notes(col):  # TypeIn: the answer as typed, from the question drawn anew
+        if note["TypeIn"]:
+            family, _, level, seed, _ = note["Source"].split(":")
+            q = draw(family, int(seed[1:]), int(level[1:]))
+            assert note["TypeIn"] == html.escape(export_notes.typeable(q, typed_form), quote=False)
 
 
 def test_csv_export(runner, tmp_path: Path):
@@ -246,6 +269,21 @@ def test_csv_export(runner, tmp_path: Path):
     }
     z = next(r for r in rows if r["source"].startswith("z-score:"))
     assert "t.std(correction=" in z["torch_check"] and "# prints:" in z["torch_check"]
+
+
+def test_csv_export_has_distinct_questions(runner, tmp_path: Path):
+    """The same notes as the Anki export: activations level 1 repeats questions within its
+    first 16 seeds, and the export skips those seeds for the next ones."""
+    out = tmp_path / "a.csv"
+    args = ["--db", str(tmp_path / "q.db"), "export", "csv", str(out), "activations"]
+    result = runner.invoke(cli, [*args, "--variants", "16"])
+    assert result.exit_code == 0, result.output
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 16 * generators.get("activations").levels
+    assert len({" ".join(r["question"].split()) for r in rows}) == len(rows)
+    seeds = [int(r["source"].split(":")[3][1:]) for r in rows]
+    assert max(seeds) >= 16  # some seed gave way to a later one
 
 
 # Bad targets (directories, pipes, devices, links, missing or read-only directories, -)

@@ -4,6 +4,12 @@ The note type and deck ids are constants (a deck's id is fixed by its name), and
 guid comes from its source id, so re-importing a newer export updates notes in place and
 keeps their review history. Anki updates a note only when the package's note is newer
 than its own, so each export's timestamp is later than the last one's.
+
+Plain and type-in cards share the one note type: its TypeIn field holds the answer to type
+on a type-in card and is empty on a plain one, and the templates show the type-in box only
+when it is filled. Switching --type-answer on or off therefore changes fields only, which
+Anki's default import updates in place; a second note type would make Anki refuse the
+update ("conflicting"), since it never moves a note to another note type on its own.
 """
 
 from __future__ import annotations
@@ -19,8 +25,14 @@ from quizzer.export.html import fields
 from quizzer.export.notes import ExportNote
 
 MODEL_ID = 1_732_700_001  # the quizzer note type; never change it
-TYPE_MODEL_ID = 1_732_700_002  # the same with a type-in answer box
-FIELDS = ["Question", "Answer", "Solution", "TorchCheck", "Source"]
+# Until TypeIn was added, type-in cards had a note type of their own, id 1_732_700_002 (never
+# reuse it), and MODEL_ID had the first five fields only. Anki refuses to update notes of an
+# older field list ("conflicting") unless "Merge note types" is ticked when importing: that
+# adds TypeIn to the learner's note type and moves the old type-in notes onto it, in place.
+# The merge also marks every note modified now, so that one import needs "Update notes:
+# Always" too, or notes changed since the last import keep their old text.
+FIELDS = ["Question", "Answer", "Solution", "TorchCheck", "Source", "TypeIn"]
+NOTE_TYPE_VERSION = 2  # 1: five fields (and a second note type for type-in cards)
 
 CSS = """
 .card { font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC",
@@ -49,20 +61,20 @@ REST = """
 <div class="src">{{Source}}</div>"""
 
 
-def _model(model_id: int, name: str, typed: bool):
+TYPE_IN = "{{#TypeIn}}\n{{type:TypeIn}}\n{{/TypeIn}}"  # no box at all when TypeIn is empty
+FRONT = QUESTION + "\n" + TYPE_IN
+# as Anki's own note types lay it out; a type-in card shows the comparison, then the answer
+BACK = QUESTION + "\n<hr id=answer>\n" + TYPE_IN + '\n<div class="a">{{Answer}}</div>' + REST
+
+
+def _model(model_id: int = MODEL_ID, name: str = "quizzer"):
     import genanki
 
-    if typed:  # as Anki's own "type in the answer" note type lays it out
-        front = QUESTION + "\n\n{{type:Answer}}"
-        back = QUESTION + "\n<hr id=answer>\n{{type:Answer}}" + REST
-    else:
-        front = QUESTION
-        back = '{{FrontSide}}\n<hr id=answer>\n<div class="a">{{Answer}}</div>' + REST
     return genanki.Model(
         model_id,
         name,
         fields=[{"name": f} for f in FIELDS],
-        templates=[{"name": "Card 1", "qfmt": front, "afmt": back}],
+        templates=[{"name": "Card 1", "qfmt": FRONT, "afmt": BACK}],
         css=CSS,
         sort_field_index=0,
     )
@@ -95,11 +107,23 @@ def _timed_note_class():
     return TimedNote
 
 
+_CONTENT_PREFIX = f"nt{NOTE_TYPE_VERSION}:"
+
+
 @dataclass(frozen=True)
 class NoteRecord:
     guid: str
-    content: str  # sha256 of what Anki stores: note type, fields, tags, deck
+    content: str  # "nt2:" + sha256 of what Anki stores (note type, fields, tags, deck); 64 chars
     mtime: int
+
+
+def made_for_older_note_type(previous: dict[str, NoteRecord]) -> bool:
+    """True if the notes exported so far were all made for an older quizzer note type (their
+    content lacks this version's prefix): the learner's Anki then needs "Merge note types"
+    once, to take this export's notes as updates."""
+    return bool(previous) and not any(
+        r.content.startswith(_CONTENT_PREFIX) for r in previous.values()
+    )
 
 
 def build_package(
@@ -115,18 +139,16 @@ def build_package(
 
     previous = previous or {}
     note_cls = _timed_note_class()
-    basic = _model(MODEL_ID, "quizzer", typed=False)
-    typein = _model(TYPE_MODEL_ID, "quizzer (type the answer)", typed=True)
+    model = _model()
     decks: dict[str, Any] = {}
     records = []
     for n in notes:
-        typed = type_answer and n.generated
-        model = typein if typed else basic
-        values = fields(n, typed=typed)
+        values = fields(n, typed=type_answer and n.generated)
         guid = note_guid(n.source)
-        content = hashlib.sha256(
+        digest = hashlib.sha256(
             "\x1f".join([str(model.model_id), *values, *sorted(n.tags), n.deck]).encode()
         ).hexdigest()
+        content = _CONTENT_PREFIX + digest[len(_CONTENT_PREFIX) :]
         old = previous.get(guid)
         mtime = old.mtime if old is not None and old.content == content else stamp
         records.append(NoteRecord(guid, content, mtime))

@@ -4,8 +4,13 @@
 from __future__ import annotations
 
 import html
+import re
+from typing import TYPE_CHECKING
 
-from quizzer.export.notes import ExportNote
+if TYPE_CHECKING:
+    from quizzer.export.notes import ExportNote
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 def text(s: str) -> str:
@@ -17,8 +22,17 @@ def code(s: str) -> str:
     return f"<pre><code>{html.escape(s, quote=False)}</code></pre>"
 
 
+def duplicate_key(question: str) -> str:
+    """What Anki's duplicate check compares of a plain-text question: its field with the HTML
+    tags stripped and entities decoded (so a line break counts for nothing), here also with
+    runs of white space made one space, as the learner would hardly tell them apart."""
+    return " ".join(html.unescape(_TAG.sub("", text(question))).split())
+
+
 def fields(note: ExportNote, typed: bool = False) -> list[str]:
-    """[Question, Answer, Solution, TorchCheck, Source] of the quizzer note type."""
+    """[Question, Answer, Solution, TorchCheck, Source, TypeIn] of the quizzer note type.
+    TypeIn, the answer as typed into Anki's type-in box, is filled only on a type-in card
+    (`typed`, for a generated note); on any other card it is empty and no box is shown."""
     solution = ""
     if note.formula:
         formula = html.escape(note.formula, quote=False)
@@ -30,5 +44,6 @@ def fields(note: ExportNote, typed: bool = False) -> list[str]:
         check = (
             code(note.torch_code) + '<div class="prints">prints:</div>' + code(note.torch_output)
         )
-    answer = html.escape(note.typed, quote=False) if typed and note.typed else text(note.answer)
-    return [text(note.question), answer, solution, check, html.escape(note.source, quote=False)]
+    type_in = html.escape(note.typed, quote=False) if typed and note.typed else ""
+    source = html.escape(note.source, quote=False)
+    return [text(note.question), text(note.answer), solution, check, source, type_in]

@@ -11,9 +11,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from quizzer import decks, generators
 from quizzer.errors import QuizzerError
+from quizzer.export.html import duplicate_key
+from quizzer.i18n import LANGUAGES
+
+if TYPE_CHECKING:
+    from quizzer.question import Question
 
 DECK_ROOT = "quizzer"
 
@@ -78,19 +84,92 @@ def concept_notes(deck_ids: list[str], lang: str) -> list[ExportNote]:
 def typeable(q, typed_form: Callable) -> str:
     """The answer as a learner would type it into Anki's exact-match type-in box: numbers
     rounded to the decimals the question's tolerance asks for."""
-    if q.kind == "number" and q.tolerance:
+    if q.kind == "number" and q.tolerance and q.expected is not None:  # None: torch raises
         decimals = max(0, -math.floor(math.log10(q.tolerance)))
         return f"{q.expected:.{decimals}f}"
     return typed_form(q)
 
 
-def variant_plan(families: list[str], variants: int, seed: int) -> list[tuple[str, int, list[int]]]:
-    """(family, level, seeds) of every skill: seeds seed, seed + 1, ... (reproducible)."""
-    return [
-        (fam, lvl, list(range(seed, seed + variants)))
-        for fam in families
-        for lvl in range(1, generators.get(fam).levels + 1)
-    ]
+def skills(families: list[str]) -> list[tuple[str, int]]:
+    """(family, level) of every skill of these families, in export order."""
+    return [(fam, lvl) for fam in families for lvl in range(1, generators.get(fam).levels + 1)]
+
+
+class ShownQuestions:
+    """The questions an export already holds, as Anki's duplicate check sees them.
+
+    "The same question" is the same question field once Anki strips its HTML (its first-field
+    duplicate check) in any language quizzer exports, or the same Question.uid (generator,
+    version, params). Checking every language keeps the chosen seeds, and so the notes and
+    their guids, the same whatever --lang an export is in.
+    """
+
+    def __init__(self) -> None:
+        self._keys: set[tuple[str, str]] = set()
+
+    def add(self, keys: list[tuple[str, str]]) -> bool:
+        """Take a question with these keys unless one of them is taken; True if taken now."""
+        if any(k in self._keys for k in keys):
+            return False
+        self._keys.update(keys)
+        return True
+
+    @staticmethod
+    def text_keys(texts: dict[str, str]) -> list[tuple[str, str]]:
+        return [(lang, duplicate_key(t)) for lang, t in texts.items()]
+
+
+def shown_concepts(deck_ids: list[str]) -> ShownQuestions:
+    """The concept cards' questions (fronts) of these decks, as shown in every language."""
+    shown = ShownQuestions()
+    for deck in decks.load_decks():
+        if deck.id in deck_ids:
+            for card in deck.cards:
+                shown.add(ShownQuestions.text_keys({g: card.text("front", g) for g in LANGUAGES}))
+    return shown
+
+
+def _question_keys(q: Question) -> list[tuple[str, str]]:
+    texts = {lang: generators.localized(q, lang)["prompt"] for lang in LANGUAGES}
+    return [("uid", f"{q.generator}:{q.uid}"), *ShownQuestions.text_keys(texts)]
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A skill with fewer distinct questions than the variants asked for."""
+
+    family: str
+    level: int
+    found: int
+    wanted: int
+    tried: int  # seeds drawn before giving up
+
+
+def distinct_questions(
+    family: str, level: int, variants: int, seed: int, shown: ShownQuestions
+) -> tuple[list[Question], int]:
+    """(up to `variants` verified questions none of which `shown` holds yet, seeds drawn).
+
+    Seeds are taken in order from `seed`; one whose question is already shown is skipped for
+    the next, so the choice depends on the seeds and what came before, never on batching.
+    The search ends once `patience` seeds in a row brought nothing new: the family has no
+    more distinct questions at this level (or they are too rare to find)."""
+    from quizzer.verify import draw_many
+
+    patience = max(64, variants)
+    chosen: list[Question] = []
+    nxt, last_new, batch = seed, seed - 1, variants
+    while True:
+        for q in draw_many(family, list(range(nxt, nxt + batch)), level):
+            if shown.add(_question_keys(q)):
+                chosen.append(q)
+                last_new = q.seed
+                if len(chosen) == variants:
+                    return chosen, q.seed - seed + 1
+            elif q.seed - last_new >= patience:
+                return chosen, q.seed - seed + 1
+        nxt += batch
+        batch = min(patience, 2 * (variants - len(chosen)) + 2)
 
 
 def generated_notes(
@@ -99,15 +178,24 @@ def generated_notes(
     seed: int,
     lang: str = "en",
     progress: Callable[[int], None] = lambda n: None,
+    shown: ShownQuestions | None = None,
+    shortfalls: list[Shortfall] | None = None,
 ) -> list[ExportNote]:
+    """`variants` verified notes per skill, no two showing the same question, nor one that
+    `shown` (e.g. the export's concept cards) holds: a seed whose question is already there
+    gives way to the next seed (seed, seed + 1, ...: reproducible). Skills with fewer
+    distinct questions are listed in `shortfalls`."""
     from quizzer.answers import typed_form
-    from quizzer.verify import draw_many
 
+    shown = shown if shown is not None else ShownQuestions()
     out = []
-    for fam, lvl, seeds in variant_plan(families, variants, seed):
+    for fam, lvl in skills(families):
         gen = generators.get(fam)
         deck = f"{DECK_ROOT}::{gen.topic}"
-        for q in draw_many(fam, seeds, lvl):
+        questions, tried = distinct_questions(fam, lvl, variants, seed, shown)
+        if len(questions) < variants and shortfalls is not None:
+            shortfalls.append(Shortfall(fam, lvl, len(questions), variants, tried))
+        for q in questions:
             text = generators.localized(q, lang)
             out.append(
                 ExportNote(
@@ -123,5 +211,5 @@ def generated_notes(
                     typed=typeable(q, typed_form),
                 )
             )
-        progress(len(seeds))
+        progress(variants)
     return out
