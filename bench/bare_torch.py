@@ -17,7 +17,10 @@ def conv_output(p: dict[str, Any], ask: str) -> Any:
     kwargs = {k: v for k, v in p.items() if k not in NOT_ARGS}
     x = torch.zeros(p["input_shape"])
     with torch.no_grad():
-        shape = getattr(nn, p["layer"])(**kwargs)(x).shape
+        try:  # torch refusing the layer or the input is the answer of some questions
+            shape = getattr(nn, p["layer"])(**kwargs)(x).shape
+        except (RuntimeError, ValueError):
+            return None
         if ask in ("padding", "kernel_size"):  # the check also runs both neighbours
             for v in (p[ask] - 1, p[ask] + 1):
                 if v >= (0 if ask == "padding" else 1):
@@ -50,6 +53,12 @@ def receptive_field(p: dict[str, Any], ask: str) -> int:
 
 
 def one_hot(p: dict[str, Any], ask: str) -> Any:
+    if "labels" in p:  # F.one_hot as torch does it
+        try:
+            out = F.one_hot(torch.tensor(p["labels"]), num_classes=p["num_classes"] or -1)
+        except RuntimeError:
+            return None
+        return out.tolist() if p.get("row") is None else out[p["row"]].tolist()
     feats = p["features"]
     if p.get("sample") is None:
         return [F.one_hot(torch.arange(len(f["categories"]))) for f in feats]
@@ -67,6 +76,9 @@ def one_hot(p: dict[str, Any], ask: str) -> Any:
 def z_score(p: dict[str, Any], ask: str) -> float:
     t = torch.tensor(p["data"], dtype=torch.float64)
     with torch.no_grad():
+        if ask == "code":  # torch.std(x), x.var(), np.std(a): NumPy's convention is correction 0
+            fn = torch.var if "var" in p["call"] else torch.std
+            return fn(t, correction=p["correction"]).item()
         if ask == "mean":
             return t.mean().item()
         if ask == "std":

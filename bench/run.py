@@ -176,7 +176,7 @@ def bench_export(notes_wanted: int = 1000, runs: int = 5) -> dict:
     skills = sum(generators.get(f).levels for f in fams)
     variants = -(-notes_wanted // skills)  # enough variants per skill for ~1,000 notes
     notes = export_notes.generated_notes(fams, variants, 0)  # verification: not timed
-    model = _model(1_234_567, "bench", typed=False)
+    model = _model(1_234_567, "bench")
     prepared = [(n.deck, fields(n), list(n.tags), note_guid(n.source)) for n in notes]
     ours, bare = [], []
     with tempfile.TemporaryDirectory() as tmp:
