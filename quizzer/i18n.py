@@ -54,6 +54,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Likely mistake ({id}): {why}",
         "zh": "可能的错误（{id}）：{why}",
     },
+    "kept_changed": {
+        "en": "This {family} question was changed in the database since it was verified: "
+        "it is dropped, and your answer to it is not recorded.",
+        "zh": "这道 {family} 题目在验证之后被数据库中的改动修改过：已丢弃，你的回答不会被记录。",
+    },
     "likely_mistakes": {
         "en": "{n} known mistakes give exactly this answer; you made one of them:",
         "zh": "有 {n} 种常见错误都会得到这个答案，你犯的是其中之一：",

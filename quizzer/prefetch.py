@@ -62,6 +62,10 @@ class Verifier:
     def draw(self, family: str, seed: int, difficulty: int) -> Future[Question]:
         return self._submit(_draw, family, seed, difficulty)
 
+    def run(self, fn: Any, *args: Any) -> Future[Any]:
+        """fn(*args) on this thread, after what is queued before it."""
+        return self._submit(fn, *args)
+
     def _submit(self, fn: Any, *args: Any) -> Future[Any]:
         if self._started or not hasattr(signal, "pthread_sigmask"):
             self._started = True
@@ -79,23 +83,45 @@ class Verifier:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-def as_generated(q: Question, family: str, difficulty: int) -> bool:
-    """True if a kept question is exactly what the generator makes from its seed (a pure
-    Python draft, microseconds) and carries its verification: a row changed in the
-    database since (by hand, or by damage) is dropped, never shown."""
-    from quizzer import generators
-
+def plausible(q: Question, family: str, difficulty: int) -> bool:
+    """The cheap half of as_generated: the kept row is of this skill and carries a
+    verification of the right types."""
     try:
         if (q.generator, q.difficulty) != (family, difficulty) or not q.verified:
             return False
-        if not all(isinstance(x, str) for x in (*q.verified_by, q.torch_check.code,
-                                                q.torch_check.output)):  # fmt: skip
-            return False
+        return all(isinstance(x, str) for x in (*q.verified_by, q.torch_check.code,
+                                                q.torch_check.output))  # fmt: skip
+    except Exception:  # anything a damaged row can hold
+        return False
+
+
+def as_generated(q: Question, family: str, difficulty: int) -> bool:
+    """True if a kept question is exactly what the generator makes from its seed and
+    carries its verification: a row changed in the database since (by hand, or by
+    damage) is dropped, never shown. A pure-Python draft takes microseconds; a sympy
+    family's first draft in a process imports sympy (~0.3 s): see QuestionSource."""
+    from quizzer import generators
+
+    if not plausible(q, family, difficulty):
+        return False
+    try:
         fresh = generators.draft(family, q.seed, difficulty, q.attempt).to_dict()
     except Exception:  # anything a damaged row can make a generator raise
         return False
     mine = q.to_dict()
     return all(mine[k] == v for k, v in fresh.items() if k not in ("verified_by", "torch_check"))
+
+
+class Kept(Future):
+    """A kept question, ready at once, whose comparison with its generator (as_generated)
+    runs on a background thread: `confirmed` says whether it may be graded. Used for the
+    families whose generator needs sympy, so the first prompt does not wait for its
+    import; the session waits for `confirmed` only after the learner has answered."""
+
+    def __init__(self, question: Question, confirmed: Future[bool]) -> None:
+        super().__init__()
+        self.confirmed = confirmed
+        self.set_result(question)
 
 
 class QuestionSource:
@@ -107,6 +133,14 @@ class QuestionSource:
         self.rng = rng or random.Random()
         self.torch = installed_torch_version()
         self._spares: list[Future[Question]] = []
+        self._confirming: Verifier | None = None
+
+    def _confirmer(self) -> Verifier:
+        """The thread that compares kept sympy-family questions with their generator (not
+        the verifier's: that one is busy importing torch)."""
+        if self._confirming is None:
+            self._confirming = Verifier()
+        return self._confirming
 
     def fresh_seed(self) -> int:
         return self.rng.randrange(2**31)
@@ -115,11 +149,13 @@ class QuestionSource:
         """A verified question for the skill: a kept one at once, or one drawn now."""
         from quizzer import generators
 
-        version = generators.get(family).version
+        gen = generators.get(family)
         for _ in range(SPARES_PER_SKILL + 1):
-            kept = self.store.take_variant(family, difficulty, version, self.torch)
+            kept = self.store.take_variant(family, difficulty, gen.version, self.torch)
             if kept is None:
                 break
+            if gen.formula_by == "sympy" and plausible(kept, family, difficulty):
+                return Kept(kept, self._confirmer().run(as_generated, kept, family, difficulty))
             if as_generated(kept, family, difficulty):
                 done: Future[Question] = Future()
                 done.set_result(kept)

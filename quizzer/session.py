@@ -190,6 +190,16 @@ class Session:
             self.io.say(t("verifying", self.lang), style="dim")
         return item.future.result()
 
+    def _confirmed(self, item: Item) -> bool:
+        """Whether a question kept in the database still is what its generator makes
+        (quizzer.prefetch.Kept: compared in the background while the learner answered).
+        One that is not is dropped with one line, and nothing is recorded for it."""
+        confirmed = getattr(item.future, "confirmed", None)
+        if confirmed is None or confirmed.result():
+            return True
+        self.io.say(t("kept_changed", self.lang, family=item.family), "yellow")
+        return False
+
     def ask_skill(self, item: Item, label: str) -> None:
         lang = self.lang
         try:
@@ -216,6 +226,8 @@ class Session:
             if key == "q":
                 raise Quit
             if key == "s":
+                if not self._confirmed(item):
+                    return
                 self._record_skill(item, q, None, None, started, skipped=True)
                 self.io.say(t("skipped", lang, answer=text_of["answer"]), "yellow")
                 self.show_solution(q, text_of["solution"])
@@ -229,6 +241,8 @@ class Session:
                 self.io.say(t("cant_read", lang, hint=why), "yellow")
                 continue
             break
+        if not self._confirmed(item):
+            return
         review_id = self._record_skill(item, q, text, grade, started)
         if grade.correct:
             self.io.say(t("correct", lang, answer=text_of["answer"]), "green")
