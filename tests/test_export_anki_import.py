@@ -22,7 +22,6 @@ from anki.notes import NoteFieldsCheckResult
 
 from quizzer import generators
 from quizzer.answers import typed_form
-from quizzer.cli import cli
 from quizzer.export import anki as export_anki
 from quizzer.export import notes as export_notes
 from quizzer.export.anki import note_guid
@@ -30,6 +29,7 @@ from quizzer.export.html import duplicate_key, fields
 from quizzer.export.notes import ShownQuestions
 from quizzer.i18n import LANGUAGES
 from quizzer.verify import draw_many
+from tests.test_export import all_notes, export
 
 OLD_TYPE_MODEL_ID = 1_732_700_002  # the type-in note type of exports before TypeIn
 
@@ -57,16 +57,6 @@ def import_apkg(col: Collection, path: Path, **options: Any) -> dict[str, int]:
         "duplicate": len(log.log.duplicate),
         "conflicting": len(log.log.conflicting),
     }
-
-
-def export(runner, db: Path, out: Path, *args: str):
-    result = runner.invoke(cli, ["--db", str(db), "export", "anki", str(out), *args])
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def all_notes(col: Collection):
-    return [col.get_note(nid) for nid in col.find_notes("")]
 
 
 def quizzer_note_types(col: Collection) -> list[tuple[int, list[str], int]]:
