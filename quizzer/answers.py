@@ -26,6 +26,12 @@ UNDEFINED_WORDS = {
     "undefined",
     "undef",
     "runtimeerror",
+    "typeerror",
+    "valueerror",
+    "indexerror",
+    "keyerror",
+    "exception",
+    "raises",
     "invalid",
     "none",
     "null",
@@ -186,7 +192,7 @@ def parse(q: Question, text: str) -> Any:
     text = normalize(text)
     if not text or len(text) > MAX_LEN:
         raise AnswerFormatError(hint(q))
-    if text.lower().rstrip(".!") in UNDEFINED_WORDS:
+    if text.lower().rstrip(".!。！") in UNDEFINED_WORDS:
         if q.allow_undefined:
             return None
         raise AnswerFormatError(f"{text!r} is not an answer to this question: " + hint(q))
@@ -270,7 +276,7 @@ def _element(token: str) -> str:
 
 # 3,144 or 1,234,567: a thousands separator where no list is expected (int and number)
 _GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
-_SQUARE = re.compile(r"([0-9]{1,30})\s*[xX*]\s*([0-9]{1,30})")
+_SQUARE = re.compile(r"([0-9]{1,30})\s*[xX]\s*([0-9]{1,30})")  # 13 x 13 (× is x by now)
 
 
 def _ungrouped(text: str) -> str:
@@ -371,13 +377,19 @@ _BITS = re.compile(r"[01]+(?:[\s|]+[01]+)*")
 def _bits(text: str, q: Question) -> list[int] | None:
     """A one-hot vector typed as bits without separators (00011000, or grouped by feature
     as 10 100 0100): read bit by bit when the bits are exactly as many as the answer's
-    elements and some group has two or more; None otherwise."""
+    elements and some group has two or more; a format error when the answer is a 0/1
+    vector and one run of bits is not as long; None otherwise (read as numbers)."""
     t = text.strip()
     if not _BITS.fullmatch(t) or not isinstance(q.expected, list):
         return None
     groups = re.split(r"[\s|]+", t)
     digits = "".join(groups)
-    if len(digits) != len(q.expected) or max(map(len, groups)) < 2:
+    if max(map(len, groups)) < 2:
+        return None
+    if len(digits) != len(q.expected):
+        if len(groups) == 1 and len(q.expected) > 1 and all(v in (0, 1) for v in q.expected):
+            # bits for a one-hot answer, but too few or too many: a typo, not an answer
+            raise ValueError(f"{len(digits)} bits for {len(q.expected)} elements")
         return None
     return [int(d) for d in digits]
 

@@ -60,8 +60,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "这道 {family} 题目在验证之后被数据库中的改动修改过：已丢弃，你的回答不会被记录。",
     },
     "likely_mistakes": {
-        "en": "{n} known mistakes give exactly this answer; you made one of them:",
-        "zh": "有 {n} 种常见错误都会得到这个答案，你犯的是其中之一：",
+        "en": "{n} known mistakes give exactly this answer:",
+        "zh": "有 {n} 种常见错误都会得到这个答案：",
     },
     "mistake_either": {"en": "  either ({id}): {why}", "zh": "  要么（{id}）：{why}"},
     "mistake_or": {"en": "  or ({id}): {why}", "zh": "  要么（{id}）：{why}"},
@@ -72,7 +72,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Rated Good. Enter keeps it; h Hard, e Easy: ",
         "zh": "评为「良好」。回车保留；h 困难，e 简单：",
     },
-    "rating_retry": {"en": "Type Enter, h or e.", "zh": "请输入回车、h 或 e。"},
+    "rating_retry": {
+        "en": "Press Enter to keep Good, or type h (Hard) or e (Easy); q quits, ? helps.",
+        "zh": "回车保留「良好」，或输入 h（困难）、e（简单）；q 退出，? 帮助。",
+    },
+    "rating_help": {
+        "en": "Your answer is saved, rated Good. How hard was it to get right?\n"
+        "  Enter (or g, 3)  Good: as expected\n"
+        "  h (or 2)         Hard: right, but with real effort (the card comes back sooner)\n"
+        "  e (or 4)         Easy: no effort at all (it comes back later)\n"
+        "  q                quit: end the session (this answer stays saved, rated Good)",
+        "zh": "你的回答已保存，评为「良好」。答对有多难？\n"
+        "  回车（或 g、3）  良好：正常\n"
+        "  h（或 2）        困难：答对了，但很费力（会更早再出现）\n"
+        "  e（或 4）        简单：毫不费力（会更晚再出现）\n"
+        "  q                退出：结束本次练习（这次回答保持已保存，评为「良好」）",
+    },
     "rated": {"en": "Rated {rating}.", "zh": "已评为「{rating}」。"},
     "rating_Hard": {"en": "Hard", "zh": "困难"},
     "rating_Easy": {"en": "Easy", "zh": "简单"},
@@ -85,8 +100,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "你答对了吗？1 重来，2 困难，回车 良好，4 简单：",
     },
     "concept_retry": {
-        "en": "Type 1, 2, 3 (or Enter) or 4.",
-        "zh": "请输入 1、2、3（或回车）或 4。",
+        "en": "Type 1, 2, 4, or press Enter for 3 (Good); q quits, ? helps.",
+        "zh": "请输入 1、2、4，或按回车表示 3（良好）；q 退出，? 帮助。",
+    },
+    "concept_help": {
+        "en": "Grade yourself against the answer shown:\n"
+        "  1 (or a)          Again: you did not know it (it comes back soon)\n"
+        "  2 (or h)          Hard: you knew it with real effort\n"
+        "  Enter (or 3, g)   Good: you knew it\n"
+        "  4 (or e)          Easy: you knew it at once\n"
+        "  q                 quit: end the session (this card is not graded)",
+        "zh": "对照显示的答案给自己评分：\n"
+        "  1（或 a）         重来：不会（很快会再出现）\n"
+        "  2（或 h）         困难：很费力才想起来\n"
+        "  回车（或 3、g）   良好：会\n"
+        "  4（或 e）         简单：一下就会\n"
+        "  q                 退出：结束本次练习（这张卡不评分）",
+    },
+    "concept_show_help": {
+        "en": "Recall the answer, then press Enter to see it and grade yourself.\n"
+        "  s  skip: show the answer (counts as not known)\n"
+        "  q  quit: end the session (every answer so far is saved)",
+        "zh": "先回想答案，再按回车查看答案并给自己评分。\n"
+        "  s  跳过：显示答案（记为不会）\n"
+        "  q  退出：结束本次练习（已作答的都已保存）",
     },
     "session_over": {
         "en": "Session over: {answered} answered in {elapsed}, {right} right, {wrong} wrong.",

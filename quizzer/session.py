@@ -296,6 +296,9 @@ class Session:
                 raise Quit
             if key in RATING_KEYS:
                 break
+            if key == "?":
+                self.io.say(t("rating_help", self.lang), "dim")
+                continue
             self.io.say(t("rating_retry", self.lang), "yellow")
         rating = RATING_KEYS[key]
         if rating not in (None, Rating.GOOD):
@@ -330,6 +333,9 @@ class Session:
         self.on_shown()
         started = time.monotonic()
         key = key_of(self.io.ask(t("concept_show", self.lang)))
+        while key == "?":
+            self.io.say(t("concept_show_help", self.lang), "dim")
+            key = key_of(self.io.ask(t("concept_show", self.lang)))
         if key == "q":
             raise Quit
         self.io.say(card.text("back", self.lang), "green")
@@ -343,6 +349,9 @@ class Session:
                 if key in SELF_GRADE:
                     rating = SELF_GRADE[key]
                     break
+                if key == "?":
+                    self.io.say(t("concept_help", self.lang), "dim")
+                    continue
                 self.io.say(t("concept_retry", self.lang), "yellow")
         correct = rating != Rating.AGAIN
         self._save(

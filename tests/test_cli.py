@@ -261,7 +261,7 @@ def test_review_shows_concept_cards_self_graded(runner, db_path: Path):
     )
     assert result.exit_code == 0, result.output
     assert "concept" in result.output and "Did you know it?" in result.output
-    assert "Type 1, 2, 3 (or Enter) or 4." in result.output  # "x" is asked again
+    assert "Type 1, 2, 4, or press Enter for 3 (Good)" in result.output  # "x" is asked again
     last = reviews(db_path)[-1]
     assert (last.mode, last.rating, last.correct, last.typed_answer) == ("review", 4, True, None)
     assert "\x1b[" not in result.output  # plain text when output is not a terminal

@@ -325,13 +325,13 @@ def test_torch_refuses_known_layers(
             build_params("Conv1d", [1, 3, 10], 3, 1, "same", 2),
             "length",
             10,
-            {"same-half-kernel": 8, "same-valid-swapped": 6},
+            {"same-half-kernel": 8, "same-valid-swapped": 6, "torch-accepts": None},
         ),
         (
             build_params("Conv2d", [1, 1, 19, 7], 5, 3, "valid", out_channels=16),
             "height",
             5,
-            {"no-plus-one": 4, "floor-vs-ceil": 6},
+            {"no-plus-one": 4, "floor-vs-ceil": 6, "valid-refused": None},
         ),
         (  # padding = kernel_size // 2 is allowed, with any dilation
             build_params("MaxPool2d", [1, 1, 20, 20], 4, None, 2, 2),
@@ -343,6 +343,7 @@ def test_torch_refuses_known_layers(
                 "no-plus-one": 4,
                 "floor-vs-ceil": 6,
                 "pool-stride-1": 18,
+                "pool-padding-at-half": None,  # "error" typed here: p = k/2 is allowed
             },
         ),
     ],
@@ -447,3 +448,25 @@ def test_chinese_text_of_an_error_question() -> None:
         "如果没有这项检查，公式会得到 (1, 3, 16)。",
     ]
     assert q.solution.splitlines()[1] == "L: padding = 5 > 5 / 2: torch refuses it."
+
+
+def test_error_typed_where_torch_accepts_names_why():
+    """At the levels whose questions may answer "error", typing it for a layer torch
+    computes names the stricter rule the learner assumed (or that torch accepts)."""
+    from quizzer.answers import grade
+    from quizzer.generators import get
+
+    gen = get("conv-output")
+    cases = [
+        # AvgPool1d(kernel_size=4, stride=2, padding=2) on length 58: padding = k/2 is allowed
+        (build_params("AvgPool1d", [2, 8, 58], 4, 2, 2), "length", ("pool-padding-at-half",)),
+        # a dilated kernel exactly as long as the padded input: out = 1
+        (build_params("Conv1d", [1, 3, 7], 3, 1, 0, 3), "length", ("kernel-fills-input",)),
+        (build_params("Conv2d", [1, 3, 9, 9], 3, 1, "valid"), "shape", ("valid-refused",)),
+        (build_params("Conv2d", [1, 3, 9, 9], 3, 2, 1), "shape", ("torch-accepts",)),
+    ]
+    for params, ask, named in cases:
+        q = verify(make_question(gen, params, ask, 2))
+        assert q.expected is not None and q.allow_undefined
+        g = grade(q, "error")
+        assert not g.correct and g.mistake_ids == named, (params, g.mistake_ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from typing import Any
 
 import pytest
 
@@ -295,26 +296,41 @@ def test_known_torch_values_of_f_one_hot() -> None:
         assert _run(x.torch_check.code) == x.torch_check.output
 
 
+def specific(q: Question) -> dict[str, Any]:
+    """q's mistakes but the generic one that names "error" typed where torch accepts
+    (tests/test_gen_one_hot.py::test_error_typed_where_f_one_hot_accepts)."""
+    return {m.id: m.value for m in q.misconceptions if m.id != "one-hot-torch-accepts"}
+
+
+def test_error_typed_where_f_one_hot_accepts() -> None:
+    q = _call([1, 3], None, "shape")
+    assert grade(q, "error").mistake_ids == ("one-hot-torch-accepts",)
+    refused = _call([1, 3], 3, "shape")  # 3 is not below num_classes: torch raises
+    assert refused.expected is None and grade(refused, "error").correct
+    assert "one-hot-torch-accepts" not in {m.id for m in refused.misconceptions}
+
+
 def test_f_one_hot_shape_misconceptions() -> None:
     q = _call([1, 3], None, "shape")
     assert [(m.id, m.value) for m in q.misconceptions] == [
         ("one-hot-width-distinct", [2, 2]),
         ("one-hot-width-max", [2, 3]),
         ("one-hot-one-based", [2, 3]),
+        ("one-hot-torch-accepts", None),  # "error" typed here: every label fits
     ]
     assert grade(q, "(2, 4)").correct and grade(q, "torch.Size([2, 4])").correct
     assert grade(q, "(2, 2)").mistake_ids == ("one-hot-width-distinct",)
     # width = max and 1-based labels give the same shape here: both are named
     assert grade(q, "(2, 3)").mistake_ids == ("one-hot-width-max", "one-hot-one-based")
     mask = _call([0, 255, 0, 0], None, "shape")
-    assert {m.id: m.value for m in mask.misconceptions} == {
+    assert specific(mask) == {
         "one-hot-width-distinct": [4, 2],
         "one-hot-width-max": [4, 255],
     }
     # 1-based labels 1..4 with num_classes=4: torch raises, the wrong rules do not
     e = _call([2, 4, 1], 4, "shape")
     assert e.expected is None
-    assert {m.id: m.value for m in e.misconceptions} == {
+    assert specific(e) == {
         "one-hot-width-distinct": [3, 4],
         "one-hot-one-based": [3, 4],
         "one-hot-num-classes-ignored": [3, 5],
@@ -323,7 +339,7 @@ def test_f_one_hot_shape_misconceptions() -> None:
     assert "shift them with t - 1, or pass num_classes=5." in e.solution
     k = _call([0, 2, 2], 5, "shape")  # num_classes wider than max + 1
     assert k.expected == [3, 5]
-    assert {m.id: m.value for m in k.misconceptions} == {"one-hot-num-classes-ignored": [3, 3]}
+    assert specific(k) == {"one-hot-num-classes-ignored": [3, 3]}
     grid = _call([[0, 2, 1], [2, 0, 0]], None, "shape")
     assert grid.expected == [2, 3, 3]
     assert grade(grid, "(3, 2, 3)").mistake_ids == ("one-hot-class-dim-first",)
@@ -334,7 +350,7 @@ def test_f_one_hot_rows() -> None:
     q = _call([1, 3], None, "row", 0)
     assert q.expected == [0, 1, 0, 0] and q.torch_check.output == "torch.Size([2, 4])\n[0, 1, 0, 0]"
     assert _run(q.torch_check.code) == q.torch_check.output
-    assert {m.id: m.value for m in q.misconceptions} == {
+    assert specific(q) == {
         "one-hot-width-distinct": [1, 0],
         "one-hot-width-max": [0, 1, 0],
         "one-hot-one-based": [1, 0, 0],
@@ -348,7 +364,7 @@ def test_f_one_hot_rows() -> None:
     # num_classes wider than needed: label 2 is at index 2, not at its rank among the labels
     k = _call([0, 2, 2], 5, "row", 1)
     assert k.expected == [0, 0, 1, 0, 0]
-    assert {m.id: m.value for m in k.misconceptions} == {
+    assert specific(k) == {
         "one-hot-width-distinct": [0, 1, 0, 0, 0],
         "one-hot-num-classes-ignored": [0, 0, 1],
     }

@@ -122,9 +122,7 @@ def test_grading() -> None:
     q = _q("f", [["*dict", [[3, 1], [4, 2]]]], default=0)
     assert grade(q, "43").correct and not grade(q, "error").correct
     g = grade(q, "21")
-    assert (
-        not g.correct and g.mistake_ids == ("star-dict-values",)
-    )
+    assert not g.correct and g.mistake_ids == ("star-dict-values",)
     e = _q("f", [["*list", [1, 2]], ["**dict", [["y", 5]]]], default=0)
     assert grade(e, "error").correct and grade(e, "undefined").correct
     assert grade(e, "51").mistake_ids == ("kwargs-override",)

@@ -306,7 +306,7 @@ def test_rating_keys_store_their_rating_and_fsrs_state(db_path: Path, kept):
         assert (child.match.group(2), int(child.match.group(3))) == (fam, lvl)
         if i == 4:  # an unknown key first: asked again
             answer_skill(child, kept[fam, lvl], "x")
-            child.expect_exact("Type Enter, h or e.")
+            child.expect_exact("Press Enter to keep Good, or type h (Hard) or e (Easy)")
             child.expect_exact(RATE_PROMPT)
             child.sendline(key)
         else:
@@ -493,7 +493,7 @@ def test_concept_self_grading_keys(db_path: Path):
         child.expect_exact(GRADE_PROMPT)
         if i == 2:  # an unknown key first: asked again
             child.sendline("x")
-            child.expect_exact("Type 1, 2, 3 (or Enter) or 4.")
+            child.expect_exact("Type 1, 2, 4, or press Enter for 3 (Good)")
             child.expect_exact(GRADE_PROMPT)
         child.sendline(key)
     child.expect(CONCEPT_HEADER)
@@ -747,9 +747,9 @@ def test_an_answer_two_mistakes_explain_names_both_and_stores_both(db_path: Path
 
 @pytest.mark.parametrize("where", ["answer", "rating", "self-grade"])
 def test_full_width_question_mark_and_q_at_every_prompt(db_path: Path, kept, where: str):
-    """？ shows the help at the answer prompt; ｑ ends the session at the answer, rating and
-    self-grade prompts (the answer already given is kept, rated Good; an ungraded concept
-    card stores nothing)."""
+    """？ shows the help at every prompt (answer, rating, concept front and self-grade); ｑ
+    ends the session at the answer, rating and self-grade prompts (the answer already
+    given is kept, rated Good; an ungraded concept card stores nothing)."""
     q = kept["conv-output", 1]
     uid = concept_uids()[0] if where == "self-grade" else "skill:conv-output:1"
     learner = Learner(db_path)
@@ -761,7 +761,13 @@ def test_full_width_question_mark_and_q_at_every_prompt(db_path: Path, kept, whe
     child = spawn(db_path, "review")
     if where == "self-grade":
         child.expect_exact(SHOW_PROMPT)
+        child.sendline("？")  # help, not the answer
+        child.expect_exact("Recall the answer, then press Enter")
+        child.expect_exact(SHOW_PROMPT)
         child.sendline("")
+        child.expect_exact(GRADE_PROMPT)
+        child.sendline("？")
+        child.expect_exact("Grade yourself against the answer shown")
         child.expect_exact(GRADE_PROMPT)
         child.sendline("ｑ")
         child.expect_exact("Session over: 0 answered")
@@ -775,6 +781,9 @@ def test_full_width_question_mark_and_q_at_every_prompt(db_path: Path, kept, whe
             child.expect_exact("Session over: 0 answered")
         else:
             child.sendline(typed_form(q))
+            child.expect_exact(RATE_PROMPT)
+            child.sendline("？")
+            child.expect_exact("Your answer is saved, rated Good")
             child.expect_exact(RATE_PROMPT)
             child.sendline("ｑ")
             child.expect_exact("Session over: 1 answered")

@@ -34,14 +34,15 @@ def test_bits_without_separators_when_the_length_matches(text: str):
     assert grade(ONE_HOT, text).correct
 
 
-@pytest.mark.parametrize("text", ["0001100", "000110000", "11000"])
-def test_bits_of_another_length_are_not_read_as_bits(text: str):
-    """One number (wrong), or a format error for a leading zero: never a bit vector."""
-    try:
-        g = grade(ONE_HOT, text)
-    except AnswerFormatError:
-        return
-    assert not g.correct and len(g.value) == 1
+@pytest.mark.parametrize("text", ["0001100", "000110000", "11000", "100"])
+def test_bits_of_another_length_are_a_format_error_not_a_wrong_answer(text: str):
+    with pytest.raises(AnswerFormatError):
+        grade(ONE_HOT, text)
+
+
+def test_a_number_made_of_ones_and_zeros_is_a_number_where_the_answer_is_not_bits():
+    q = make_q("vector", [10, 3])
+    assert grade(q, "10 3").correct and grade(q, "100").value == [100]
 
 
 def test_bits_are_wrong_when_they_are_wrong():
@@ -53,7 +54,7 @@ def receptive_field() -> Question:
     return draft("receptive-field", 0, 1)
 
 
-@pytest.mark.parametrize("form", ["{n} x {n}", "{n}x{n}", "{n}×{n}", "{n} X {n}", "{n}*{n}"])
+@pytest.mark.parametrize("form", ["{n} x {n}", "{n}x{n}", "{n}×{n}", "{n} X {n}"])
 def test_a_square_region_typed_as_its_size(form: str):
     q = receptive_field()
     assert grade(q, form.format(n=q.expected)).correct
@@ -71,6 +72,15 @@ def test_a_region_that_is_not_square_or_another_int_question_is_not_read_as_a_si
             parse(other, "3 x 3")
     with pytest.raises(AnswerFormatError):
         parse(make_q("int", 13), "13 x 13")
+    with pytest.raises(AnswerFormatError):  # * multiplies elsewhere: 5*5 is not read as 5
+        parse(q, f"{q.expected}*{q.expected}")
+
+
+@pytest.mark.parametrize("text", ["TypeError", "typeerror", "TypeError.", "ValueError",
+                                  "error。", "报错。", "RuntimeError！"])  # fmt: skip
+def test_the_name_of_the_exception_and_a_chinese_full_stop_mean_error(text: str):
+    q = make_q("shape", None, allow_undefined=True)
+    assert grade(q, text).correct
 
 
 @pytest.mark.parametrize(

@@ -82,6 +82,19 @@ class Generator:
         )
 
 
+def naming_error(mistakes: list[Any], expected: Any, mid: str = "torch-accepts") -> list[Any]:
+    """mistakes, plus (mid, None) when the right answer is a value and no named mistake
+    already leads to "error": at a level where "error" may be the answer, a learner who
+    types it where torch computes a value is told why torch accepts (the family explains
+    mid). mistakes are (id, value) pairs or Misconceptions."""
+    if expected is None:
+        return list(mistakes)
+    values = [m.value if isinstance(m, Misconception) else m[1] for m in mistakes]
+    if any(v is None for v in values):
+        return list(mistakes)
+    return [*mistakes, (mid, None)]
+
+
 def _distinct_misconceptions(items: Any, fields: dict[str, Any]) -> tuple[Misconception, ...]:
     """The misconceptions whose answer differs from the right one, each id once (its first
     value). Two mistakes that give the same wrong answer are both kept: a learner who gives

@@ -366,6 +366,25 @@ def _misconceptions(params: dict[str, Any], ask: str) -> list[tuple[str, Any]]:
     return out
 
 
+def _wrong_refusals(params: dict[str, Any]) -> list[tuple[str, Any]]:
+    """For a layer torch accepts, at a level whose questions may answer "error": the
+    stricter (wrong) rules under which a learner would expect an error, each checked on
+    the params; the answer "error" they lead to is None. When none applies, the answer
+    "error" is still named: torch-accepts, which says what torch checks."""
+    pad = params.get("padding")
+    out: list[tuple[str, Any]] = []
+    if pad != "same":  # 'same' with stride 1 pads the input to fit the kernel
+        dims = dim_args({**params, "padding": 0} if pad == "valid" else params)
+        if not is_conv(params["layer"]) and pad != "valid":
+            if any(2 * p >= k > 1 and p > 0 for _, k, _, p, _ in dims):  # p = k/2 is allowed
+                out.append(("pool-padding-at-half", None))
+        if any(n + 2 * p == d * (k - 1) + 1 for n, k, _, p, d in dims):  # fits exactly once
+            out.append(("kernel-fills-input", None))
+    if pad == "valid":
+        out.append(("valid-refused", None))
+    return out or [("torch-accepts", None)]
+
+
 def make_question(gen: Generator, params: dict[str, Any], ask: str, difficulty: int) -> Any:
     """The Question for fully drawn params (for missing asks, params hold the answer value).
     When torch refuses the layer or the input, the answer is "error" (expected None)."""
@@ -383,6 +402,9 @@ def make_question(gen: Generator, params: dict[str, Any], ask: str, difficulty: 
         kind, answer = "int", "error" if shape is None else str(expected)
     assert error_option or shape is not None
     prompt, solution = texts(params, ask, shape, "en", error_option)
+    mistakes = _misconceptions(params, ask)
+    if error_option and shape is not None and all(v is not None for _, v in mistakes):
+        mistakes += _wrong_refusals(params)  # what makes a learner answer "error" here
     return gen.question(
         difficulty,
         params=params,
@@ -394,7 +416,7 @@ def make_question(gen: Generator, params: dict[str, Any], ask: str, difficulty: 
         answer=answer,
         solution=solution,
         allow_undefined=error_option,
-        misconceptions=_misconceptions(params, ask),
+        misconceptions=mistakes,
     )
 
 

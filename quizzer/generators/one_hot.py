@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from quizzer.generators import Generator, register
+from quizzer.generators import Generator, naming_error, register
 from quizzer.generators import _one_hot_torch as ft
 from quizzer.question import Question
 
@@ -406,6 +406,10 @@ class OneHot(Generator):
             "F.one_hot appends the class dimension last: labels of shape (H, W) give "
             "(H, W, C); a (C, H, W) layout needs out.permute(2, 0, 1)."
         ),
+        "one-hot-torch-accepts": (
+            "F.one_hot raises only for a label below 0 or not below num_classes; here every "
+            "label fits (without num_classes the width is max + 1), so the answer is a value."
+        ),
     }
 
     topic_zh = "编码"
@@ -449,6 +453,10 @@ class OneHot(Generator):
         "one-hot-class-dim-first": (
             "F.one_hot 把类别维加在最后：形状为 (H, W) 的标签得到 (H, W, C)；"
             "要 (C, H, W) 的排列需要 out.permute(2, 0, 1)。"
+        ),
+        "one-hot-torch-accepts": (
+            "只有标签小于 0 或不小于 num_classes 时 F.one_hot 才报错；这里每个标签都在范围内"
+            "（不给 num_classes 时宽度是 max + 1），所以答案是一个值。"
         ),
     }
 
@@ -549,7 +557,9 @@ class OneHot(Generator):
             result=result,
             **_texts(*ft.texts(labels, num_classes, ask, row, "en")),
             allow_undefined=True,
-            misconceptions=ft.misconceptions(labels, num_classes, ask, row),
+            misconceptions=naming_error(
+                ft.misconceptions(labels, num_classes, ask, row), expected, "one-hot-torch-accepts"
+            ),
         )
 
 

@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from quizzer.generators import Generator, register
+from quizzer.generators import Generator, naming_error, register
 from quizzer.generators._conv import conv_out, per_dim
 from quizzer.question import Question
 
@@ -343,7 +343,9 @@ def make_question(
         expected=expected,
         result=shape,
         allow_undefined=error_option,
-        misconceptions=misconceptions(params, ask),
+        misconceptions=naming_error(misconceptions(params, ask), expected)
+        if error_option
+        else misconceptions(params, ask),
         extra=extra,
         **texts(params, ask, extra, "en", error_option),
     )
