@@ -25,6 +25,12 @@ FIGURES = {
     "days, with their share of all wrong answers; when several known mistakes give the "
     "same wrong answer, that answer counts once for each of them (so the shares may add "
     "up to more than 100%)",
+    "calibration": "how well FSRS's predicted recall matched your answers: reviews = the "
+    "scheduled reviews scored, only those at least one day after the card's previous "
+    "review (FSRS predicts recall across days; same-day relearning steps are left out, as "
+    "FSRS's optimizer and srs-benchmark do); log_loss = mean of -ln(predicted probability "
+    "of what happened); rmse_bins = srs-benchmark's RMSE over bins of elapsed days, review "
+    "number and lapses; parameters = the FSRS parameters in use (default)",
     "timezone": "the learner's time zone ($TZ, else the system's): every day and week above "
     "is a local date there, from local midnight to local midnight (23 or 25 hours across "
     "a daylight-saving change); weeks start on Monday",

@@ -12,7 +12,6 @@ import base64
 import html
 import io
 import json
-import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,7 +24,6 @@ from quizzer.stats import PERIODS, REVIEWS, bounds_json, compute
 from quizzer.store import Store
 
 MIN_ANSWERS = 5  # below this, the page says so instead of drawing charts
-CAL_BINS = 10
 MIN_CALIBRATION = 20
 MIN_RETENTION_WEEK = 5
 
@@ -39,11 +37,13 @@ T = {
         "calibration": "FSRS calibration: predicted recall vs actual",
         "mistakes": "Most common mistakes (last 30 days)",
         "few": "Not enough history for this chart yet.",
-        "cal_numbers": "{n} reviews with a prediction; log loss {ll:.3f}; RMSE (bins) {rmse:.3f}.",
-        "cal_what": "Each review of a card seen before is binned by the recall probability "
-        "FSRS predicted for that moment; the dots show how often you were actually right. "
-        "On the diagonal the schedule is calibrated. Log loss and RMSE over the bins "
-        "(weighted by reviews) are computed as the open-spaced-repetition srs-benchmark does.",
+        "cal_numbers": "{n} reviews scored; log loss {ll:.3f}; RMSE (bins) {rmse:.3f}.",
+        "cal_what": "Each review at least a day after the card's previous review is binned by "
+        "the recall probability FSRS predicted for that moment; the dots show how often you "
+        "were actually right. On the diagonal the schedule is calibrated. Reviews the same "
+        "day are left out, as FSRS and srs-benchmark do: FSRS predicts recall across days, "
+        "not minutes. Log loss and RMSE over srs-benchmark's bins (elapsed days, review "
+        "number, lapses; weighted by reviews) are computed as srs-benchmark does.",
         "ret_what": "Share of reviews of Review-state cards answered right, per week; the "
         "dashed line is the desired retention ({desired:.0%}).",
         "definitions": "What the numbers mean", "summary": "Summary",
@@ -60,10 +60,12 @@ T = {
         "calibration": "FSRS 校准：预测的回忆概率与实际结果",
         "mistakes": "最常见的错误（最近 30 天）",
         "few": "这张图的数据还不够。",
-        "cal_numbers": "共 {n} 次有预测的复习；对数损失 {ll:.3f}；分箱 RMSE {rmse:.3f}。",
-        "cal_what": "每次复习（此前见过的卡片）按 FSRS 当时预测的回忆概率分箱，"
-        "点表示你实际答对的比例；落在对角线上说明调度是校准的。"
-        "对数损失和按复习次数加权的分箱 RMSE 的算法与 srs-benchmark 相同。",
+        "cal_numbers": "共计入 {n} 次复习；对数损失 {ll:.3f}；分箱 RMSE {rmse:.3f}。",
+        "cal_what": "距该卡片上一次复习至少一天的每次复习，按 FSRS 当时预测的回忆概率分箱，"
+        "点表示你实际答对的比例；落在对角线上说明调度是校准的。与 FSRS 和 srs-benchmark "
+        "一样，不计同一天内的复习：FSRS 预测的是以天计的遗忘，而不是几分钟内的。对数损失和"
+        "按 srs-benchmark 的分箱（间隔天数、复习序号、遗忘次数；按复习次数加权）计算的 RMSE "
+        "与 srs-benchmark 的算法相同。",
         "ret_what": "复习状态卡片的复习中答对的比例（按周）；虚线为目标保持率（{desired:.0%}）。",
         "definitions": "各项数字的含义", "summary": "概览",
         "due_now": "当前到期", "streak": "当前连续天数", "true_ret": "真实记忆保持率（30 天）",
@@ -98,26 +100,6 @@ def _figure(width: float = 7.5, height: float = 2.8) -> tuple[Any, Any]:
     ax.spines[["top", "right"]].set_visible(False)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts; ratio charts reset it
     return fig, ax
-
-
-def calibration(store: Store) -> dict[str, Any]:
-    """FSRS's predicted recall at each review (kept with the review) against the outcome."""
-    sql = text(
-        "SELECT MIN(CAST(p * :bins AS INTEGER), :bins - 1) AS b, COUNT(*), AVG(p), AVG(y),"
-        " SUM(CASE WHEN y THEN ln(p) ELSE ln(1 - p) END) FROM"
-        " (SELECT MIN(0.999999, MAX(0.000001, retrievability)) AS p, correct AS y"
-        f"  FROM {REVIEWS} WHERE mode = 'review' AND correct IS NOT NULL"
-        "  AND retrievability IS NOT NULL) GROUP BY b ORDER BY b"
-    )
-    with store.engine.connect() as c:
-        rows = c.execute(sql, {"bins": CAL_BINS}).all()
-    n = sum(r[1] for r in rows)
-    if n == 0:
-        return {"n": 0, "bins": [], "log_loss": None, "rmse_bins": None}
-    log_loss = -sum(r[4] for r in rows) / n
-    rmse = math.sqrt(sum(r[1] * (r[2] - r[3]) ** 2 for r in rows) / n)
-    bins = [{"bin": r[0], "n": r[1], "predicted": r[2], "actual": r[3]} for r in rows]
-    return {"n": n, "bins": bins, "log_loss": log_loss, "rmse_bins": rmse}
 
 
 # true retention per period: a range search of the covering index per week
@@ -250,7 +232,7 @@ def build(store: Store, lang: str = "en", now: datetime | None = None) -> str:
             f"<li>{e(k['skill'])}: {k['accuracy']:.0%}</li>" for k in f["weakest_skills"]
         )
         parts.append(f"<h3>{e(w['weakest'])}</h3><ol>{items}</ol><p>{e(w['practise'])}</p>")
-    cal = calibration(store)
+    cal = {**f["calibration"], "n": f["calibration"]["reviews"]}
     sections = [
         ("daily", _chart_daily(f), ""),
         ("retention", _chart_retention(weekly_retention(store, now), r["desired"]),

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 
 from quizzer import days
+from quizzer.calibration import calibration
 from quizzer.figures import WEAKEST_MIN_ANSWERS
 from quizzer.models import split_mistakes, utcnow
 from quizzer.store import Store
@@ -161,6 +162,7 @@ def compute(store: Store, now: datetime | None = None) -> dict[str, Any]:
         "accuracy_30d": _accuracy(acc_rows),
         "weakest_skills": _weakest(acc_rows, recall_rows),
         "misconceptions": _misconceptions(mis_rows, wrong_30d or 0),
+        "calibration": calibration(store),
     }
 
 

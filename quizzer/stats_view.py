@@ -24,6 +24,9 @@ WORDS = {
         "minutes": "min", "all": "all", "7d": "7 days", "30d": "30 days",
         "retention": "True retention (30 days)", "desired": "desired",
         "no_retention": "no reviews of Review-state cards in the last 30 days yet",
+        "calibration": "FSRS calibration ({p} parameters): log loss {ll:.3f}, RMSE (bins) "
+        "{rmse:.3f} over {n} reviews at least a day after the card's previous one",
+        "default": "default", "optimized": "optimized",
         "accuracy": "Accuracy, last 30 days", "family": "family", "topic": "topic",
         "answered": "answered", "right": "right", "weakest": "Weakest skills",
         "skill": "skill", "recall": "recall", "mistakes": "Mistakes behind wrong answers",
@@ -41,6 +44,9 @@ WORDS = {
         "minutes": "分钟", "all": "全部", "7d": "7 天", "30d": "30 天",
         "retention": "真实记忆保持率（30 天）", "desired": "目标",
         "no_retention": "最近 30 天还没有复习状态卡片的复习记录",
+        "calibration": "FSRS 校准（{p}参数）：对数损失 {ll:.3f}，分箱 RMSE {rmse:.3f}，"
+        "计入 {n} 次距上次复习至少一天的复习",
+        "default": "默认", "optimized": "优化后的",
         "accuracy": "正确率（最近 30 天）", "family": "题族", "topic": "主题",
         "answered": "作答", "right": "答对", "weakest": "最薄弱的技能",
         "skill": "技能", "recall": "回忆概率", "mistakes": "错误答案背后的常见错误",
@@ -126,6 +132,12 @@ def render(f: dict[str, Any], lang: str = "en", console: Any = None) -> None:
     else:
         con.print(f"{w['retention']}: [bold]{pct(r['true_30d'])}[/bold] of "
                   f"{r['reviews_counted']} · {w['desired']} {pct(r['desired'])}")  # fmt: skip
+    cal = f["calibration"]
+    if cal["reviews"]:
+        line = w["calibration"].format(
+            n=cal["reviews"], ll=cal["log_loss"], rmse=cal["rmse_bins"], p=w[cal["parameters"]]
+        )
+        con.print(line)
     con.print(f"\n{w['heatmap']}:")
     today = date.fromisoformat(f["forecast"][0]["date"])
     for row in heatmap_rows(f["heatmap"], today):
