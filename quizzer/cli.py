@@ -185,7 +185,13 @@ def topics(ctx: click.Context, as_json: bool) -> None:
     show_default=True,
     help="First seed; question i uses seed + i.",
 )
-@click.option("--level", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--level",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Difficulty level, 1 to the family's highest (quizzer topics lists them).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_context
 def generate(

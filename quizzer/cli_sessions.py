@@ -108,7 +108,7 @@ def quiz(
     check_level(fams, level)
     store = open_store(ctx, write=True)
     if weakest:
-        plan = _weakest_plan(store, fams, count, seed)
+        plan = _weakest_plan(store, fams, count, seed, level)
     else:
         plan = practice_plan(fams, count, seed, level)
     verifier = Verifier()
@@ -153,19 +153,25 @@ def _practice_items(
 
 
 def _weakest_plan(
-    store: Any, fams: list[str], count: int, seed: int | None
+    store: Any, fams: list[str], count: int, seed: int | None, level: int | None = None
 ) -> Iterator[tuple[str, int, int]]:
-    """The weakest skills in turn, weakest first; fresh seeds (or from --seed). Drawn as
-    they are asked for; an error (nothing answered yet) is raised at once."""
+    """The weakest skills (of `level`, if given) in turn, weakest first; fresh seeds (or
+    from --seed). Drawn as they are asked for; an error (nothing answered yet) is raised
+    at once."""
     import random
 
     from quizzer.stats import weakest_skills
 
-    skills = [sk for sk in weakest_skills(store, top=100) if sk[0] in fams][:5]
+    skills = [
+        sk for sk in weakest_skills(store, top=100)
+        if sk[0] in fams and (level is None or sk[1] == level)
+    ][:5]  # fmt: skip
     if not skills:
+        at = f" at level {level}" if level is not None else ""
         raise click.ClickException(
-            "no answers in the last 30 days to rank your skills by: practise first "
-            "(quizzer quiz), then quizzer quiz --weakest"
+            f"no answers{at} in the last 30 days to rank your skills by: practise first "
+            f"(quizzer quiz{' --level ' + str(level) if level is not None else ''}), then "
+            "quizzer quiz --weakest"
         )
     rng = random.Random(f"weakest:{seed}") if seed is not None else random.Random()
     return ((*skills[i % len(skills)], rng.randrange(2**31)) for i in range(count))

@@ -168,6 +168,13 @@ def test_quiz_weakest_drills_the_weakest_skill_first(runner, tmp_path: Path):
     assert "1/2 · hadamard-matmul · level 1 · practice" in result.output
     fresh = runner.invoke(cli, ["--db", str(tmp_path / "new.sqlite3"), "quiz", "--weakest"])
     assert fresh.exit_code == 1 and "no answers in the last 30 days" in fresh.output
+    # --level keeps to that level: z-score level 2 is the only level-2 skill answered
+    two = ["--db", str(db), "quiz", "--weakest", "--level", "2", "-n", "2"]
+    result = runner.invoke(cli, two, input="q\n")
+    assert result.exit_code == 0, result.output
+    assert "1/2 · z-score · level 2 · practice" in result.output
+    three = runner.invoke(cli, ["--db", str(db), "quiz", "--weakest", "--level", "3"])
+    assert three.exit_code == 1 and "no answers at level 3 in the last 30 days" in three.output
 
 
 def test_help_defines_every_figure(runner):
