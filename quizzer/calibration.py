@@ -23,33 +23,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sqlalchemy import text
-
 MIN_ELAPSED_DAYS = 1.0
 PLOT_BINS = 10  # the report's chart: predicted recall in tenths
 
-# One row per scored review's group of (whole elapsed days, review number, lapses so far),
-# summed in SQL; reviews are read in each card's order through the window functions.
-SCORED_SQL = """
-SELECT CAST(elapsed AS INTEGER) AS days, i, lapses, COUNT(*), SUM(p), SUM(y),
-       SUM(CASE WHEN y THEN ln(p) ELSE ln(1 - p) END),
-       MIN(CAST(p * :plot AS INTEGER), :plot - 1) AS plot_bin
-FROM (
-  SELECT *, COALESCE(SUM(elapsed >= :min_days AND y = 0) OVER (
-           PARTITION BY card_id ORDER BY reviewed_at, id
-           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS lapses
-  FROM (
-    SELECT card_id, reviewed_at, id, retrievability, correct AS y,
-           MIN(0.999999, MAX(0.000001, retrievability)) AS p,
-           julianday(reviewed_at) - julianday(LAG(reviewed_at) OVER w) AS elapsed,
-           ROW_NUMBER() OVER w AS i
-    FROM reviews INDEXED BY ix_reviews_stats
-    WHERE mode = 'review' AND correct IS NOT NULL
-    WINDOW w AS (PARTITION BY card_id ORDER BY reviewed_at, id)
-  )
-)
-WHERE elapsed >= :min_days AND retrievability IS NOT NULL
-GROUP BY days, i, lapses, plot_bin
+# Each card's scheduled reviews in order, read through the (card_id, reviewed_at) index:
+# the bookkeeping per card (previous review, review number, lapses) is one pass in Python,
+# which is twice as fast here as SQL window functions over a million reviews.
+REVIEWS_SQL = """
+SELECT card_id, julianday(reviewed_at), correct, retrievability
+FROM reviews INDEXED BY ix_reviews_card_time
+WHERE mode = 'review' AND correct IS NOT NULL
+ORDER BY card_id, reviewed_at
 """
 
 
@@ -70,25 +54,40 @@ def calibration(store: Any, parameters: str = "default") -> dict[str, Any]:
     """{reviews, log_loss, rmse_bins, parameters, bins}: `reviews` is the number scored;
     `bins` the report's chart (predicted recall in tenths: n, mean predicted, share
     recalled). log_loss and rmse_bins are None when no review qualifies."""
+    groups: dict[tuple[int, int, int], list[float]] = {}  # (days, i, lapses): n, Σp, Σy
+    plot = [[0, 0.0, 0.0] for _ in range(PLOT_BINS)]
+    n, ll = 0, 0.0
+    log = math.log
     with store.engine.connect() as c:
-        rows = c.execute(text(SCORED_SQL), {"plot": PLOT_BINS, "min_days": MIN_ELAPSED_DAYS}).all()
-    n = sum(r[3] for r in rows)
+        card, prev, i, lapses = None, 0.0, 0, 0
+        # the driver's own cursor: a million rows without SQLAlchemy's per-row processing
+        for card_id, t, y, r in c.connection.driver_connection.execute(REVIEWS_SQL):
+            if card_id != card:
+                card, prev, i, lapses = card_id, t, 1, 0
+                continue
+            i += 1
+            elapsed, prev = t - prev, t
+            if elapsed < MIN_ELAPSED_DAYS or r is None:
+                continue
+            p = min(0.999999, max(0.000001, r))
+            g = groups.setdefault((int(elapsed), i, lapses), [0, 0.0, 0.0])
+            g[0], g[1], g[2] = g[0] + 1, g[1] + p, g[2] + y
+            b = plot[min(int(p * PLOT_BINS), PLOT_BINS - 1)]
+            b[0], b[1], b[2] = b[0] + 1, b[1] + p, b[2] + y
+            ll += log(p) if y else log(1 - p)
+            n += 1
+            lapses += not y
     out: dict[str, Any] = {"reviews": n, "log_loss": None, "rmse_bins": None,
                            "parameters": parameters, "bins": []}  # fmt: skip
     if n == 0:
         return out
-    groups: dict[tuple[float, float, float], list[float]] = {}
-    plot: dict[int, list[float]] = {}
-    ll = 0.0
-    for days, i, lapses, count, sum_p, sum_y, sum_ln, plot_bin in rows:
-        g = groups.setdefault(rmse_key(days, i, lapses), [0, 0.0, 0.0])
-        g[0], g[1], g[2] = g[0] + count, g[1] + sum_p, g[2] + sum_y
-        b = plot.setdefault(plot_bin, [0, 0.0, 0.0])
-        b[0], b[1], b[2] = b[0] + count, b[1] + sum_p, b[2] + sum_y
-        ll += sum_ln
-    sq = sum(w * (sp / w - sy / w) ** 2 for w, sp, sy in groups.values())
+    binned: dict[tuple[float, float, float], list[float]] = {}
+    for (days, i, lapses), (w, sp, sy) in groups.items():
+        g = binned.setdefault(rmse_key(days, i, lapses), [0, 0.0, 0.0])
+        g[0], g[1], g[2] = g[0] + w, g[1] + sp, g[2] + sy
+    sq = sum(w * (sp / w - sy / w) ** 2 for w, sp, sy in binned.values())
     out["log_loss"] = -ll / n
     out["rmse_bins"] = math.sqrt(sq / n)
     out["bins"] = [{"bin": k, "n": w, "predicted": sp / w, "actual": sy / w}
-                   for k, (w, sp, sy) in sorted(plot.items())]  # fmt: skip
+                   for k, (w, sp, sy) in enumerate(plot) if w]  # fmt: skip
     return out

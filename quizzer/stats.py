@@ -7,6 +7,7 @@ so a learner never has to guess what a number means. Days are the learner's loca
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -74,6 +75,19 @@ def compute(store: Store, now: datetime | None = None) -> dict[str, Any]:
         "d30": naive_utc(now - timedelta(days=30)),
     }
     retention_target = store.get_setting("retention")
+    # calibration reads every scheduled review: on its own connection and thread, while
+    # the queries below run (SQLite releases the interpreter while it works)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quizzer-calibration") as pool:
+        cal = pool.submit(calibration, store)
+        figures = _figures(store, now, today, ahead, p, retention_target)
+        figures["calibration"] = cal.result()
+    return figures
+
+
+def _figures(
+    store: Store, now: datetime, today: date, ahead: list[datetime], p: dict[str, Any],
+    retention_target: float,
+) -> dict[str, Any]:  # fmt: skip
     with store.engine.connect() as c:
 
         def rows(sql: str, **extra: Any) -> list[Any]:
@@ -162,7 +176,6 @@ def compute(store: Store, now: datetime | None = None) -> dict[str, Any]:
         "accuracy_30d": _accuracy(acc_rows),
         "weakest_skills": _weakest(acc_rows, recall_rows),
         "misconceptions": _misconceptions(mis_rows, wrong_30d or 0),
-        "calibration": calibration(store),
     }
 
 
