@@ -198,6 +198,8 @@ def parse(q: Question, text: str) -> Any:
         raise AnswerFormatError(f"{text!r} is not an answer to this question: " + hint(q))
     try:
         return _PARSERS[q.kind](text, q)
+    except BitCount as exc:
+        raise AnswerFormatError(f"{exc}: {hint(q)}") from None
     except (ValueError, ArithmeticError, RecursionError, IndexError):
         raise AnswerFormatError(hint(q)) from None
 
@@ -377,21 +379,29 @@ _BITS = re.compile(r"[01]+(?:[\s|]+[01]+)*")
 def _bits(text: str, q: Question) -> list[int] | None:
     """A one-hot vector typed as bits without separators (00011000, or grouped by feature
     as 10 100 0100): read bit by bit when the bits are exactly as many as the answer's
-    elements and some group has two or more; a format error when the answer is a 0/1
-    vector and one run of bits is not as long; None otherwise (read as numbers)."""
+    elements (or as a known mistake's) and some group has two or more, or it is one run;
+    a format error (BitCount) when the answer is a 0/1 vector and one run of bits has
+    another length; None otherwise (read as numbers)."""
     t = text.strip()
     if not _BITS.fullmatch(t) or not isinstance(q.expected, list):
         return None
     groups = re.split(r"[\s|]+", t)
     digits = "".join(groups)
-    if max(map(len, groups)) < 2:
-        return None
-    if len(digits) != len(q.expected):
-        if len(groups) == 1 and len(q.expected) > 1 and all(v in (0, 1) for v in q.expected):
-            # bits for a one-hot answer, but too few or too many: a typo, not an answer
-            raise ValueError(f"{len(digits)} bits for {len(q.expected)} elements")
-        return None
-    return [int(d) for d in digits]
+    lengths = {len(v) for v in (q.expected, *(m.value for m in q.misconceptions))
+               if isinstance(v, list)}  # fmt: skip
+    if len(digits) in lengths and (len(groups) == 1 or max(map(len, groups)) > 1):
+        return [int(d) for d in digits]  # the answer's length, or a known mistake's
+    one_hot = len(q.expected) > 1 and all(v in (0, 1) for v in q.expected)
+    if len(groups) == 1 and one_hot:  # a lone run of bits of another length: a typo
+        raise BitCount(len(digits), len(q.expected))
+    return None
+
+
+class BitCount(ValueError):
+    """A one-hot answer typed as a run of bits, but not as many as the answer's elements."""
+
+    def __init__(self, got: int, want: int) -> None:
+        super().__init__(f"{got} bit{'s' * (got != 1)} typed; the answer has {want} elements")
 
 
 def _parse_vector(text: str, q: Question) -> list[int | float]:

@@ -55,6 +55,13 @@ def family_args(names: tuple[str, ...]) -> list[str]:
 def check_level(families: list[str], level: int | None) -> None:
     from quizzer import generators
 
-    for fam in families:
-        if level is not None and level > generators.get(fam).levels:
-            raise click.UsageError(f"{fam} has levels 1..{generators.get(fam).levels}")
+    if level is None:
+        return
+    too_high = [f for f in families if level > generators.get(f).levels]
+    if not too_high:
+        return
+    if len(too_high) == len(families) and len(families) > 1:  # e.g. no family named
+        top = max(generators.get(f).levels for f in families)
+        raise click.UsageError(f"--level {level}: the families have levels 1..{top}")
+    fam = too_high[0]
+    raise click.UsageError(f"--level {level}: {fam} has levels 1..{generators.get(fam).levels}")

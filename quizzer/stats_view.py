@@ -20,10 +20,12 @@ WORDS = {
         "today": "by end of today", "on_day": "today", "overdue": "overdue",
         "forecast": "Next 30 days",
         "heatmap": "Answers per day, last 52 weeks", "streak": "Streak",
-        "current": "current", "longest": "longest", "days": "days", "time": "Time spent",
+        "current": "current", "longest": "longest", "days": "days", "day": "day",
+        "time": "Time spent",
         "minutes": "min", "all": "all", "7d": "7 days", "30d": "30 days",
         "retention": "True retention (30 days)", "desired": "desired",
         "no_retention": "no reviews of Review-state cards in the last 30 days yet",
+        "of_reviews": "of {n}",
         "calibration": "FSRS calibration ({p} parameters): log loss {ll:.3f}, RMSE (bins) "
         "{rmse:.3f} over {n} reviews at least a day after the card's previous one",
         "default": "default", "optimized": "optimized",
@@ -40,10 +42,11 @@ WORDS = {
         "review": "复习中", "relearning": "重学中", "due": "到期", "now": "现在",
         "today": "今天结束前", "on_day": "今天", "overdue": "已逾期", "forecast": "未来 30 天",
         "heatmap": "最近 52 周每天的作答数", "streak": "连续学习",
-        "current": "当前", "longest": "最长", "days": "天", "time": "用时",
+        "current": "当前", "longest": "最长", "days": "天", "day": "天", "time": "用时",
         "minutes": "分钟", "all": "全部", "7d": "7 天", "30d": "30 天",
         "retention": "真实记忆保持率（30 天）", "desired": "目标",
         "no_retention": "最近 30 天还没有复习状态卡片的复习记录",
+        "of_reviews": "（共 {n} 次）",
         "calibration": "FSRS 校准（{p}参数）：对数损失 {ll:.3f}，分箱 RMSE {rmse:.3f}，"
         "计入 {n} 次距上次复习至少一天的复习",
         "default": "默认", "optimized": "优化后的",
@@ -121,8 +124,12 @@ def render(f: dict[str, Any], lang: str = "en", console: Any = None) -> None:
         con.print(f"[dim]{w['help']}[/dim]")
         return
     s, tm = f["streak"], f["time_spent_minutes"]
-    con.print(f"{w['streak']}: {s['current']} {w['days']} ({w['current']}), {s['longest']} "
-              f"{w['days']} ({w['longest']})")  # fmt: skip
+
+    def days_(n: int) -> str:
+        return f"{n} {w['day'] if n == 1 else w['days']}"
+
+    con.print(f"{w['streak']}: {days_(s['current'])} ({w['current']}), "
+              f"{days_(s['longest'])} ({w['longest']})")  # fmt: skip
     spans = {"today": w["on_day"], "7d": w["7d"], "30d": w["30d"], "all": w["all"]}
     con.print(f"{w['time']}: " + " · ".join(f"{tm[k]} {w['minutes']} ({v})"
                                              for k, v in spans.items()))  # fmt: skip
@@ -130,8 +137,9 @@ def render(f: dict[str, Any], lang: str = "en", console: Any = None) -> None:
     if r["true_30d"] is None:
         con.print(f"{w['retention']}: {w['no_retention']} ({w['desired']} {pct(r['desired'])})")
     else:
-        con.print(f"{w['retention']}: [bold]{pct(r['true_30d'])}[/bold] of "
-                  f"{r['reviews_counted']} · {w['desired']} {pct(r['desired'])}")  # fmt: skip
+        con.print(f"{w['retention']}: [bold]{pct(r['true_30d'])}[/bold] "
+                  + w["of_reviews"].format(n=r["reviews_counted"])
+                  + f" · {w['desired']} {pct(r['desired'])}")  # fmt: skip
     cal = f["calibration"]
     if cal["reviews"]:
         line = w["calibration"].format(

@@ -34,10 +34,19 @@ def test_bits_without_separators_when_the_length_matches(text: str):
     assert grade(ONE_HOT, text).correct
 
 
-@pytest.mark.parametrize("text", ["0001100", "000110000", "11000", "100"])
+@pytest.mark.parametrize("text", ["0001100", "000110000", "11000", "100", "0", "1"])
 def test_bits_of_another_length_are_a_format_error_not_a_wrong_answer(text: str):
-    with pytest.raises(AnswerFormatError):
+    with pytest.raises(AnswerFormatError, match=f"{len(text)} bits? typed; the answer has 8"):
         grade(ONE_HOT, text)
+
+
+def test_bits_as_long_as_a_known_mistake_grade_as_that_mistake():
+    """F.one_hot without the + 1: [0, 1, 0] for [0, 1, 0, 0], typed as 010."""
+    from quizzer.question import Misconception
+
+    q = make_q("vector", [0, 1, 0, 0], misconceptions=(Misconception("width-max", [0, 1, 0]),))
+    g = grade(q, "010")
+    assert not g.correct and g.mistake_ids == ("width-max",)
 
 
 def test_a_number_made_of_ones_and_zeros_is_a_number_where_the_answer_is_not_bits():
