@@ -273,7 +273,7 @@ def texts(
             chan = (
                 f"out_channels = {c_out}"
                 if is_conv(layer)
-                else f"pooling keeps the {c_in} channels"
+                else f"pooling keeps the {c_in} channel{'s' * (c_in != 1)}"
             )
             if shape is None:
                 lines += refused

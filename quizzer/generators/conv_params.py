@@ -285,8 +285,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no-change": "stride and padding do not change the number of parameters.",
         "out-rule": "In each spatial dimension "
         "m = floor((n + 2·padding − kernel_size) / stride) + 1:",
-        "out-ch": "Each of the c_o = {co} kernels (c_i × {kdims}, summed over all {ci} input "
-        "channels) gives one output channel.",
+        "out-ch": "Each of the c_o = {co} kernels (c_i × {kdims}, summed over the c_i = {ci} "
+        "input channels) gives one output channel.",
         "out-batch": "The batch size {n} is unchanged.",
         "out-shape": "Output shape: {shape}",
         "s-conv": "{call}: output {shape}; parameters: {co}·{ci}·{kk} + {b} = {p}",

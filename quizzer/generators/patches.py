@@ -108,7 +108,7 @@ TEXT: dict[str, dict[str, str]] = {
         "rows": "rows: floor(({h} − {kh}) / {sh}) + 1 = floor({rh}/{sh}) + 1 = {nh}",
         "cols": "columns: floor(({w} − {kw}) / {sw}) + 1 = floor({rw}/{sw}) + 1 = {nw}",
         "image": "Per image: {nh} × {nw} = {l} patches. Channels add no patches: each patch "
-        "keeps all {c} of them.",
+        "keeps every channel (C = {c}).",
         "batch": "Per batch: batch size × per image = {b} × {l} = {total}.",
         "unfold": "F.unfold gives (N, C·kh·kw, L) = ({b}, {c}·{kh}·{kw}, {l}) = {shape}.",
         "contrast": "The batch size ({b}) counts images per step; the patch size ({ps}) is the "

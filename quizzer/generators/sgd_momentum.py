@@ -268,7 +268,8 @@ def prompt_text(p: dict[str, Any], ask: str, lang: str) -> str:
     d_rule = T["d_rule_decay" if p.get("weight_decay") else "d_rule_plain"]
     rule = T[form].format(lr=lr, m=m, d=d, b1=m, b2=b2, args=args, d_rule=d_rule)
     steps = T["step_one" if k == 1 else "steps"].format(k=k)
-    head = T["head"].format(w0=dec(D(p["w0"])), steps=steps, gs=gs)
+    nxt = T["next_one" if k == 1 else "next"].format(k=k)
+    head = T["head"].format(w0=dec(D(p["w0"])), next=nxt, gs=gs)
     return f"{head}\n{rule}\n" + T["ask_w"].format(k=k, steps=steps, tol=tol)
 
 
