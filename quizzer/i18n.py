@@ -130,8 +130,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "本次结束：共答 {answered} 题，用时 {elapsed}，对 {right} 题，错 {wrong} 题。",
     },
     "group_row": {
-        "en": "  {group:<28} {right:>3} right {wrong:>3} wrong",
-        "zh": "  {group:<28} 对 {right:>3}  错 {wrong:>3}",
+        "en": "  {group} {right:>3} right {wrong:>3} wrong",
+        "zh": "  {group} 对 {right:>3}  错 {wrong:>3}",
     },
     "due_now": {"en": "Due now: {n}.", "zh": "当前到期：{n} 张。"},
     "next_due": {

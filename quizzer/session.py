@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from quizzer import answers, generators
+from quizzer import answers, decks, generators
 from quizzer.errors import AnswerFormatError, DatabaseError, Rejected
 from quizzer.i18n import t
 from quizzer.models import utcnow
@@ -328,7 +328,8 @@ class Session:
         card = item.concept
         self.io.say("")
         mode = t(f"mode_{self.mode}", self.lang)
-        self.io.say(t("concept_header", self.lang, label=label, deck=card.deck, mode=mode), "cyan")
+        deck = decks.deck_title(card.deck, self.lang)  # the section's subject, not its date
+        self.io.say(t("concept_header", self.lang, label=label, deck=deck, mode=mode), "cyan")
         self.io.say(card.text("front", self.lang))
         self.on_shown()
         started = time.monotonic()
@@ -375,13 +376,17 @@ class Session:
             t("session_over", lang, answered=s.answered, elapsed=elapsed, right=right, wrong=wrong),
             "bold",
         )
+        names = {}
         for group in sorted(set(s.right) | set(s.wrong)):
-            name = group
+            names[group] = group
             if group.startswith("concept "):
-                name = t("concept_group", lang, deck=group.removeprefix("concept "))
-            self.io.say(
-                t("group_row", lang, group=name, right=s.right[group], wrong=s.wrong[group])
-            )
+                deck = decks.deck_title(group.removeprefix("concept "), lang)
+                names[group] = t("concept_group", lang, deck=deck)
+        width = max([28, *map(cells, names.values())])  # the longest name sets the column
+        for group, name in names.items():
+            row = t("group_row", lang, group=padded(name, width), right=s.right[group],
+                    wrong=s.wrong[group])  # fmt: skip
+            self.io.say(row)
         if due_now is not None:
             self.io.say(t("due_now", lang, n=due_now))
         if next_due is not None:
@@ -392,6 +397,18 @@ class Session:
             self.io.say(t("practice_note", lang))
         if s.answered:
             self.io.say(t("see_stats", lang), "dim")
+
+
+def cells(text: str) -> int:
+    """The terminal cells text takes: a Chinese character takes two."""
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def padded(text: str, width: int) -> str:
+    """text padded with spaces to `width` terminal cells."""
+    return text + " " * max(0, width - cells(text))
 
 
 def when(dt: datetime, now: datetime, lang: str = "en") -> str:

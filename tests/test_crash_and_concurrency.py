@@ -767,7 +767,7 @@ def test_eight_processes_opening_a_new_database_at_once(tmp_path: Path, round_: 
 # ---------------------------------------------------------------- sessions, driven like a learner
 
 SKILL_HEADER = r"── (?:#\d+|\d+/\d+) · ([a-z0-9-]+) · level (\d+) · (?:review|practice) ──"
-CONCEPT_HEADER = r"── (?:#\d+|\d+/\d+) · concept · (\S+) · (?:review|practice) ──"
+CONCEPT_HEADER = r"── (?:#\d+|\d+/\d+) · concept · (.+?) · (?:review|practice) ──"
 OVER = r"Session over: (\d+) answered"
 NOTHING = r"Nothing is due"
 ANSWER_PROMPT = "answer> "

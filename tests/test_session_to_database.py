@@ -48,7 +48,7 @@ from quizzer.verify import draw
 
 TIMEOUT = 60
 SKILL_HEADER = r"── #(\d+) · ([a-z0-9-]+) · level (\d+) · review ──"
-CONCEPT_HEADER = r"── #(\d+) · concept · (\S+) · review ──"
+CONCEPT_HEADER = r"── #(\d+) · concept · (.+?) · review ──"
 RATE_PROMPT = "Rated Good. Enter keeps it; h Hard, e Easy: "
 SHOW_PROMPT = "(Enter shows the answer; s skip, q quit) "
 GRADE_PROMPT = "Did you know it? 1 Again, 2 Hard, Enter Good, 4 Easy: "

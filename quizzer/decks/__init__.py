@@ -107,6 +107,14 @@ def load_decks(path: str | Path | None = None) -> list[Deck]:
     return list(_cache)
 
 
+def deck_title(deck_id: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A shipped deck's title in `lang` (English when missing; the id for an unknown deck)."""
+    for deck in load_decks():
+        if deck.id == deck_id:
+            return deck.title.get(lang) or deck.title.get(DEFAULT_LANGUAGE) or deck_id
+    return deck_id
+
+
 def all_cards(path: str | Path | None = None) -> list[ConceptCard]:
     """Every card of every deck, in deck order then file order."""
     return [card for deck in load_decks(path) for card in deck.cards]
