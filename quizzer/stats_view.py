@@ -31,11 +31,15 @@ WORDS = {
         "default": "default", "optimized": "optimized",
         "accuracy": "Accuracy, last 30 days", "family": "family", "topic": "topic",
         "answered": "answered", "right": "right", "weakest": "Weakest skills",
-        "skill": "skill", "recall": "recall", "mistakes": "Mistakes behind wrong answers",
+        "skill": "skill", "recall": "recall", "right_share": "right",
+        "mistakes": "Mistakes behind wrong answers",
         "mistake": "mistake", "count": "count", "share": "share of wrong",
         "empty": "No answers yet: start with quizzer quiz or quizzer review.",
         "help": "Every figure is defined in quizzer stats --help.",
-        "practice": "practise them: quizzer quiz --weakest",
+        "practice": "skill = family:level; right = share answered right in the last 30 days; "
+        "recall = FSRS's chance you remember the skill now (it rises with each right review, "
+        "so a skill can be often wrong yet freshly reviewed). Practise them: quizzer quiz "
+        "--weakest",
     },
     "zh": {
         "title": "学习进度", "cards": "卡片", "new": "新卡", "learning": "学习中",
@@ -52,11 +56,14 @@ WORDS = {
         "default": "默认", "optimized": "优化后的",
         "accuracy": "正确率（最近 30 天）", "family": "题族", "topic": "主题",
         "answered": "作答", "right": "答对", "weakest": "最薄弱的技能",
-        "skill": "技能", "recall": "回忆概率", "mistakes": "错误答案背后的常见错误",
+        "skill": "技能", "recall": "回忆概率", "right_share": "答对率",
+        "mistakes": "错误答案背后的常见错误",
         "mistake": "错误类型", "count": "次数", "share": "占错误比例",
         "empty": "还没有作答记录：先试试 quizzer quiz 或 quizzer review。",
         "help": "每个数字的含义见 quizzer stats --help。",
-        "practice": "针对练习：quizzer quiz --weakest",
+        "practice": "技能 = 题族:难度；答对率 = 最近 30 天答对的比例；回忆概率 = FSRS 估计你现在"
+        "还记得该技能的概率（每次答对的复习都会提高它，所以常答错的技能也可能刚复习过）。"
+        "针对练习：quizzer quiz --weakest",
     },
 }  # fmt: skip
 
@@ -160,12 +167,13 @@ def render(f: dict[str, Any], lang: str = "en", console: Any = None) -> None:
                 t.add_row(_cell(group), str(a["answered"]), str(a["right"]), pct(a["accuracy"]))
             con.print(t)
     if f["weakest_skills"]:
-        t = Table(title=w["weakest"], title_justify="left", caption=w["practice"])
-        for col in (w["skill"], w["answered"], "%", w["recall"]):
+        t = Table(title=w["weakest"], title_justify="left")
+        for col in (w["skill"], w["answered"], w["right_share"], w["recall"]):
             t.add_column(col)
         for k in f["weakest_skills"]:
             t.add_row(_cell(k["skill"]), str(k["answered"]), pct(k["accuracy"]), pct(k["recall"]))
         con.print(t)
+        con.print(f"[dim]{w['practice']}[/dim]")
     if f["misconceptions"]:
         t = Table(title=w["mistakes"], title_justify="left")
         for col in (w["mistake"], w["count"], w["share"]):
