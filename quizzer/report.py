@@ -160,12 +160,23 @@ def _chart_accuracy(f: dict[str, Any]) -> str | None:
     if not acc:
         return None
     names = list(acc)
-    fig, ax = _figure(7.5, 0.45 * len(names) + 0.8)
-    ax.barh(names, [acc[n]["accuracy"] for n in names], color="#d8833b")
+    fig, ax = _bars(names, [acc[n]["accuracy"] for n in names], "#d8833b")
     ax.set_xlim(0, 1)
-    ax.invert_yaxis()
     ax.set_xlabel("share right")
     return _png(fig)
+
+
+def _bars(names: list[str], values: list[float], color: str) -> tuple[Any, Any]:
+    """A horizontal bar chart with every bar labelled, top to bottom in the given order
+    (_figure's whole-number locator is for counts: here it goes on the value axis)."""
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = _figure(7.5, 0.45 * len(names) + 0.8)
+    ax.barh(range(len(names)), values, color=color)
+    ax.set_yticks(range(len(names)), names)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=all(float(v).is_integer() for v in values)))
+    return fig, ax
 
 
 def _chart_forecast(f: dict[str, Any]) -> str | None:
@@ -200,9 +211,7 @@ def _chart_mistakes(f: dict[str, Any]) -> str | None:
     if not ms:
         return None
     names = [f"{m['family']}: {m['id']}" for m in ms]
-    fig, ax = _figure(7.5, 0.45 * len(names) + 0.8)
-    ax.barh(names, [m["count"] for m in ms], color="#b83280")
-    ax.invert_yaxis()
+    fig, ax = _bars(names, [m["count"] for m in ms], "#b83280")  # counts: whole numbers
     ax.set_xlabel("wrong answers explained")
     return _png(fig)
 

@@ -122,3 +122,22 @@ def test_little_history_gives_a_message_not_an_empty_chart(runner, tmp_path: Pat
     html = write_report(runner, db, tmp_path / "r.html")
     assert "<img" not in html
     assert f"Too little history yet: {answers} answers so far, charts need 5." in html
+
+
+def test_bar_charts_label_every_bar_and_count_in_whole_numbers():
+    """22 families: every one labelled (matplotlib's default locator labelled 8 of them);
+    a count axis ticks whole numbers only."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from quizzer import generators
+    from quizzer.report import _bars
+
+    names = generators.families()
+    fig, ax = _bars(names, [0.5] * len(names), "#d8833b")
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_yticklabels()] == names
+    fig, ax = _bars(["a: x", "b: y"], [3, 1], "#b83280")
+    fig.canvas.draw()
+    ticks = [t for t in ax.get_xticks() if 0 <= t <= 3]
+    assert ticks and all(float(t).is_integer() for t in ticks)
