@@ -296,6 +296,15 @@ def _parse_int(text: str, q: Question) -> int:
     return _int(_ungrouped(text))
 
 
+def _bit_vector(q: Question) -> bool:
+    from quizzer import generators  # lazy: quizzer.generators imports this module
+
+    try:
+        return generators.get(q.generator).bit_vector(q)
+    except UnknownFamily:
+        return False
+
+
 def _square_side(q: Question) -> bool:
     from quizzer import generators  # lazy: quizzer.generators imports this module
 
@@ -377,13 +386,13 @@ _BITS = re.compile(r"[01]+(?:[\s|]+[01]+)*")
 
 
 def _bits(text: str, q: Question) -> list[int] | None:
-    """A one-hot vector typed as bits without separators (00011000, or grouped by feature
-    as 10 100 0100): read bit by bit when the bits are exactly as many as the answer's
-    elements (or as a known mistake's) and some group has two or more, or it is one run;
-    a format error (BitCount) when the answer is a 0/1 vector and one run of bits has
-    another length; None otherwise (read as numbers)."""
+    """A one-hot vector (a question whose generator says its answer is bits) typed as bits
+    without separators (00011000, or grouped by feature as 10 100 0100): read bit by bit
+    when the bits are exactly as many as the answer's elements (or as a known mistake's)
+    and some group has two or more, or it is one run; a format error (BitCount) when one
+    run of bits has another length; None otherwise (read as numbers)."""
     t = text.strip()
-    if not _BITS.fullmatch(t) or not isinstance(q.expected, list):
+    if not _BITS.fullmatch(t) or not isinstance(q.expected, list) or not _bit_vector(q):
         return None
     groups = re.split(r"[\s|]+", t)
     digits = "".join(groups)

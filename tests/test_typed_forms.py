@@ -24,7 +24,7 @@ def make_q(kind: str, expected: Any, **kw: Any) -> Question:
     return Question(**(fields | kw))
 
 
-ONE_HOT = make_q("vector", [0, 0, 0, 1, 1, 0, 0, 0])
+ONE_HOT = make_q("vector", [0, 0, 0, 1, 1, 0, 0, 0], generator="one-hot")
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,8 @@ def test_bits_as_long_as_a_known_mistake_grade_as_that_mistake():
     """F.one_hot without the + 1: [0, 1, 0] for [0, 1, 0, 0], typed as 010."""
     from quizzer.question import Misconception
 
-    q = make_q("vector", [0, 1, 0, 0], misconceptions=(Misconception("width-max", [0, 1, 0]),))
+    mistake = (Misconception("width-max", [0, 1, 0]),)
+    q = make_q("vector", [0, 1, 0, 0], generator="one-hot", misconceptions=mistake)
     g = grade(q, "010")
     assert not g.correct and g.mistake_ids == ("width-max",)
 
@@ -52,6 +53,10 @@ def test_bits_as_long_as_a_known_mistake_grade_as_that_mistake():
 def test_a_number_made_of_ones_and_zeros_is_a_number_where_the_answer_is_not_bits():
     q = make_q("vector", [10, 3])
     assert grade(q, "10 3").correct and grade(q, "100").value == [100]
+    # a vector that happens to be 0s and 1s outside one-hot (A·x + b): 10 is ten, and a
+    # lone 1 is a wrong answer, not a hint that the answer is made of bits
+    affine = make_q("vector", [1, 0], generator="affine")
+    assert grade(affine, "10").value == [10] and not grade(affine, "1").correct
 
 
 def test_bits_are_wrong_when_they_are_wrong():

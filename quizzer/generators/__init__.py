@@ -58,6 +58,11 @@ class Generator:
         q.extra["aliases"] (e.g. Chinese category names); computed when grading, not stored."""
         return {}
 
+    def bit_vector(self, q: Question) -> bool:
+        """Whether q's vector answer is a run of 0/1 bits (a one-hot code), so that bits
+        typed without separators (00011000) are read one by one."""
+        return False
+
     def square_side(self, q: Question) -> bool:
         """Whether q's int answer is the side of a square region (a receptive field), so
         that "13 x 13" (or 13×13) reads as 13."""

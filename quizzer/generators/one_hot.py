@@ -460,6 +460,9 @@ class OneHot(Generator):
         ),
     }
 
+    def bit_vector(self, q: Question) -> bool:
+        return isinstance(q.expected, list) and set(map(str, q.expected)) <= {"0", "1"}
+
     def zh(self, q: Question) -> dict[str, str]:
         if q.ask in ft.ASKS:
             p = q.params
