@@ -10,6 +10,7 @@ formula expected a value, the variant is rejected and `draw` moves to the next o
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 import pkgutil
@@ -78,6 +79,13 @@ def _discover() -> None:
         if not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
     _DISCOVERED = True
+
+
+def raised(exc: BaseException, name: str | None = None) -> str:
+    """How a check quotes an error torch raised, as its snippet prints it: "<class>: <the
+    message's first line>". name: the class the snippet's `except` clause prints (e.g.
+    "RuntimeError" for `except RuntimeError`), by default the exception's own."""
+    return f"{name or type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
 def torch_version() -> str:
@@ -158,7 +166,9 @@ def _formula_by(family: str) -> str:
     return f"sympy {sympy_version()}: exact closed forms"
 
 
+@functools.cache
 def sympy_version() -> str:
+    """sympy's version without importing it, read once (it names every exact question)."""
     from importlib import metadata
 
     return metadata.version("sympy")

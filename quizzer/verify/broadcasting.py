@@ -14,7 +14,7 @@ import torch
 
 from quizzer.generators.broadcasting import code_lines, names
 from quizzer.question import Question
-from quizzer.verify import Check, checker, torch_version
+from quizzer.verify import Check, checker, raised, torch_version
 
 _OPS = {
     "*": torch.mul,
@@ -45,7 +45,7 @@ def run(op: str, sa: tuple[int, ...], sb: tuple[int, ...]) -> tuple[list[int] | 
     try:
         c = _OPS[op](torch.zeros(sa), torch.zeros(sb))
     except RuntimeError as exc:
-        return None, f"RuntimeError: {str(exc).splitlines()[0]}"
+        return None, raised(exc, "RuntimeError")
     return list(c.shape), str(c.shape)
 
 

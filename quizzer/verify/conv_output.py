@@ -19,7 +19,7 @@ from torch import nn
 
 from quizzer.generators.conv_output import layer_call
 from quizzer.question import Question
-from quizzer.verify import Check, checker, torch_version
+from quizzer.verify import Check, checker, raised, torch_version
 
 DIM_INDEX = {"height": -2, "width": -1, "length": -1}
 NOT_ARGS = ("layer", "input_shape", "output_shape")
@@ -49,7 +49,7 @@ def _shape_check(q: Question, x: torch.Tensor) -> Check:
             "except (RuntimeError, ValueError) as e:\n"
             '    print(f"{type(e).__name__}: {str(e).splitlines()[0]}")\n'
         )
-        output = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        output = raised(exc)
         return Check(result=None, expected=None, code=code, output=output, method=method)
     result = list(shape)
     expected = result if q.ask == "shape" else result[DIM_INDEX[q.ask]]

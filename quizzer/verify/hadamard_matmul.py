@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from quizzer.question import Question
-from quizzer.verify import Check, batch_checker, checker, torch_version
+from quizzer.verify import Check, batch_checker, checker, raised, torch_version
 
 _OPS = {"mul": (torch.mul, "a * b"), "matmul": (torch.matmul, "a @ b")}
 
@@ -67,10 +67,6 @@ def _shape(x: Any) -> tuple[int, ...]:
     return (len(x), len(x[0])) if x and isinstance(x[0], list) else (len(x),)
 
 
-def _error_output(exc: RuntimeError) -> str:
-    return f"RuntimeError: {str(exc).splitlines()[0]}"
-
-
 @checker("hadamard-matmul")
 def check(q: Question) -> Check:
     a, b, op = q.params["a"], q.params["b"], q.params["op"]
@@ -81,7 +77,7 @@ def check(q: Question) -> Check:
     try:
         c = fn(ta, tb)
     except RuntimeError as exc:
-        return _check(q, None, None, _error_output(exc), version)
+        return _check(q, None, None, raised(exc, "RuntimeError"), version)
     value = c.tolist()
     return _check(q, value, list(c.shape), f"{value}\n{c.shape}", version)
 
@@ -92,7 +88,7 @@ def _undefined(sa: tuple[int, ...], sb: tuple[int, ...], op: str) -> str | None:
     try:
         _OPS[op][0](torch.zeros(sa, dtype=torch.int64), torch.zeros(sb, dtype=torch.int64))
     except RuntimeError as exc:
-        return _error_output(exc)
+        return raised(exc, "RuntimeError")
     return None
 
 

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from quizzer.generators._one_hot_torch import ASKS as CALL_ASKS
 from quizzer.question import Question
-from quizzer.verify import Check, batch_checker, checker, torch_version
+from quizzer.verify import Check, batch_checker, checker, raised, torch_version
 
 HEADER = "import torch\nimport torch.nn.functional as F\n\n"
 _ENCODE_CODE = (
@@ -69,7 +69,7 @@ def _call_check(q: Question, version: str) -> Check:
     try:
         out = F.one_hot(t) if k is None else F.one_hot(t, num_classes=k)
     except RuntimeError as exc:
-        return Check(None, None, code, f"RuntimeError: {str(exc).splitlines()[0]}", method)
+        return Check(None, None, code, raised(exc, "RuntimeError"), method)
     if not (bool(((out == 0) | (out == 1)).all()) and bool((out.sum(-1) == 1).all())):
         raise RuntimeError(f"F.one_hot gave rows that are not one-hot: {out.tolist()}")
     shape = list(out.shape)

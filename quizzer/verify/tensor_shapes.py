@@ -16,7 +16,7 @@ import torch
 
 from quizzer.generators.tensor_shapes import expression, fmt_shape, result_name, setup_lines
 from quizzer.question import Question
-from quizzer.verify import Check, checker, torch_version
+from quizzer.verify import Check, checker, raised, torch_version
 
 ALL = slice(None)
 
@@ -117,7 +117,7 @@ def check_tensor_shapes(q: Question) -> Check:
         for op in p["ops"]:
             value = apply(value, op)
     except errors as exc:
-        value, error = None, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        value, error = None, raised(exc)
     show = f"{name}.numel()" if q.ask == "numel" else name if name == "s" else f"{name}.shape"
     assign = "" if name in ("x", "a") else f"{name} = {expression(p)}\n"
     body = f"{assign}print({show})\n"

@@ -18,7 +18,7 @@ from torch import nn
 
 from quizzer.generators.transposed_conv import layer_call
 from quizzer.question import Question
-from quizzer.verify import Check, checker, torch_version
+from quizzer.verify import Check, checker, raised, torch_version
 
 DIM_INDEX = {"height": -2, "width": -1, "length": -1}
 NOT_ARGS = ("layer", "input_shape", "output_shape")
@@ -50,7 +50,7 @@ def _shape_check(q: Question) -> Check:
             "except RuntimeError as e:\n"
             '    print(f"RuntimeError: {str(e).splitlines()[0]}")\n'
         )
-        output = f"RuntimeError: {str(exc).splitlines()[0]}"
+        output = raised(exc, "RuntimeError")
         return Check(result=None, expected=None, code=code, output=output, method=method)
     result = list(shape)
     expected = result if q.ask == "shape" else result[DIM_INDEX[q.ask]]
