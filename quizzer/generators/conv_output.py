@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from quizzer.generators import Generator, register
+from quizzer.generators import Generator, naming_error, register
 from quizzer.generators._conv import (
     DEFAULTS,
     conv_out,
@@ -369,8 +369,8 @@ def _misconceptions(params: dict[str, Any], ask: str) -> list[tuple[str, Any]]:
 def _wrong_refusals(params: dict[str, Any]) -> list[tuple[str, Any]]:
     """For a layer torch accepts, at a level whose questions may answer "error": the
     stricter (wrong) rules under which a learner would expect an error, each checked on
-    the params; the answer "error" they lead to is None. When none applies, the answer
-    "error" is still named: torch-accepts, which says what torch checks."""
+    the params; the answer "error" they lead to is None. (When none applies,
+    naming_error names "error" torch-accepts, which says what torch checks.)"""
     pad = params.get("padding")
     out: list[tuple[str, Any]] = []
     if pad != "same":  # 'same' with stride 1 pads the input to fit the kernel
@@ -382,7 +382,7 @@ def _wrong_refusals(params: dict[str, Any]) -> list[tuple[str, Any]]:
             out.append(("kernel-fills-input", None))
     if pad == "valid":
         out.append(("valid-refused", None))
-    return out or [("torch-accepts", None)]
+    return out
 
 
 def make_question(gen: Generator, params: dict[str, Any], ask: str, difficulty: int) -> Any:
@@ -405,6 +405,8 @@ def make_question(gen: Generator, params: dict[str, Any], ask: str, difficulty: 
     mistakes = _misconceptions(params, ask)
     if error_option and shape is not None and all(v is not None for _, v in mistakes):
         mistakes += _wrong_refusals(params)  # what makes a learner answer "error" here
+    if error_option:
+        mistakes = naming_error(mistakes, expected)
     return gen.question(
         difficulty,
         params=params,
