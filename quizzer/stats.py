@@ -7,13 +7,12 @@ so a learner never has to guess what a number means. Days are the learner's loca
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
 
-from quizzer import days
+from quizzer import days, parallel
 from quizzer.calibration import calibration
 from quizzer.figures import WEAKEST_MIN_ANSWERS
 from quizzer.models import split_mistakes, utcnow
@@ -75,12 +74,11 @@ def compute(store: Store, now: datetime | None = None) -> dict[str, Any]:
         "d30": naive_utc(now - timedelta(days=30)),
     }
     retention_target = store.get_setting("retention")
-    # calibration reads every scheduled review: on its own connection and thread, while
-    # the queries below run (SQLite releases the interpreter while it works)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quizzer-calibration") as pool:
-        cal = pool.submit(calibration, store)
-        figures = _figures(store, now, today, ahead, p, retention_target)
-        figures["calibration"] = cal.result()
+    # calibration reads every scheduled review: on the other core while the queries below
+    # run (quizzer.parallel)
+    cal = parallel.start(calibration, store)
+    figures = _figures(store, now, today, ahead, p, retention_target)
+    figures["calibration"] = cal()
     return figures
 
 
