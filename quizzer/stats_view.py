@@ -28,6 +28,8 @@ WORDS = {
         "of_reviews": "of {n}",
         "calibration": "FSRS calibration ({p} parameters): log loss {ll:.3f}, RMSE (bins) "
         "{rmse:.3f} over {n} reviews at least a day after the card's previous one",
+        "calibration_one": "FSRS calibration ({p} parameters): log loss {ll:.3f}, RMSE (bins) "
+        "{rmse:.3f} over {n} review at least a day after the card's previous one",
         "default": "default", "optimized": "optimized",
         "accuracy": "Accuracy, last 30 days", "family": "family", "topic": "topic",
         "answered": "answered", "right": "right", "weakest": "Weakest skills",
@@ -52,6 +54,8 @@ WORDS = {
         "no_retention": "最近 30 天还没有复习状态卡片的复习记录",
         "of_reviews": "（共 {n} 次）",
         "calibration": "FSRS 校准（{p}参数）：对数损失 {ll:.3f}，分箱 RMSE {rmse:.3f}，"
+        "计入 {n} 次距上次复习至少一天的复习",
+        "calibration_one": "FSRS 校准（{p}参数）：对数损失 {ll:.3f}，分箱 RMSE {rmse:.3f}，"
         "计入 {n} 次距上次复习至少一天的复习",
         "default": "默认", "optimized": "优化后的",
         "accuracy": "正确率（最近 30 天）", "family": "题族", "topic": "主题",
@@ -149,7 +153,7 @@ def render(f: dict[str, Any], lang: str = "en", console: Any = None) -> None:
                   + f" · {w['desired']} {pct(r['desired'])}")  # fmt: skip
     cal = f["calibration"]
     if cal["reviews"]:
-        line = w["calibration"].format(
+        line = w["calibration_one" if cal["reviews"] == 1 else "calibration"].format(
             n=cal["reviews"], ll=cal["log_loss"], rmse=cal["rmse_bins"], p=w[cal["parameters"]]
         )
         con.print(line)

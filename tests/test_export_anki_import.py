@@ -23,6 +23,7 @@ from anki.notes import NoteFieldsCheckResult
 from quizzer import generators
 from quizzer.answers import typed_form
 from quizzer.export import anki as export_anki
+from quizzer.export import html as export_html
 from quizzer.export import notes as export_notes
 from quizzer.export.anki import note_guid
 from quizzer.export.html import duplicate_key, fields
@@ -407,3 +408,92 @@ def test_a_collection_from_an_older_export_takes_the_new_one_as_updates(
     assert log == {"new": 0, "updated": n_gen, "duplicate": len(notes) - n_gen, "conflicting": 0}
     assert col.find_notes("TypeIn:_*") == []
     assert history(col, studied) == before
+
+
+# ---------------------------------------------------------------- the card's headings
+
+_HEADING = re.compile(r'<div class="(?:label|prints)">([^<]*)</div>')
+# the answer side's template before the headings moved into the fields (English only)
+OLD_REST = """
+{{#Solution}}<div class="label">Worked solution</div>{{Solution}}{{/Solution}}
+{{#TorchCheck}}<div class="label">Torch check</div>{{TorchCheck}}{{/TorchCheck}}
+<div class="src">{{Source}}</div>"""
+
+
+def card_headings(col: Collection) -> dict[str, list[str]]:
+    """Each generated note's source: the headings its card shows on the answer side, in
+    order, as Anki renders the card."""
+    out = {}
+    for note in all_notes(col):
+        if note["Source"].startswith("concept:"):
+            continue
+        out[note["Source"]] = _HEADING.findall(col.get_card(note.card_ids()[0]).answer())
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_cards_headings_are_in_its_language(runner, tmp_path: Path, col: Collection, lang):
+    """Rendered by Anki, every generated card of a --lang zh export shows 解题过程, torch 验证
+    and 输出： and no English heading (nor the English words anywhere on the card); an
+    English export the reverse. Concept cards have no headings."""
+    out = tmp_path / f"{lang}.apkg"
+    export(runner, tmp_path / "q.db", out, "conv-output", "2023-08-16", "--variants", "2",
+           "--lang", lang)  # fmt: skip
+    assert import_apkg(col, out)["conflicting"] == 0
+    words = export_html.HEADINGS[lang]
+    want = [words["solution"], words["torch_check"], words["prints"]]
+    got = card_headings(col)
+    assert len(got) == 2 * generators.get("conv-output").levels
+    assert all(h == want for h in got.values()), got
+    other = export_html.HEADINGS["zh" if lang == "en" else "en"].values()
+    for note in all_notes(col):
+        card = col.get_card(note.card_ids()[0])
+        for side in (card.question(), card.answer()):
+            assert not any(w.lower() in side.lower() for w in other), note["Source"]
+    assert export_html.HEADINGS["en"].keys() == export_html.HEADINGS["zh"].keys()
+
+
+def test_a_collection_with_the_english_heading_template_takes_the_new_one(
+    runner, tmp_path: Path, col: Collection
+):
+    """A collection holding an export from when the headings were in the note type's
+    template (English) takes a later --lang zh export with Anki's default options: the note
+    type's template is replaced (same id and fields: no conflict), the notes are updated in
+    place with their history, and each card shows its headings once, in Chinese."""
+    names = ("conv-output", "--variants", "2")
+    fams, _ = export_notes.targets(names[:1])
+    notes = export_notes.generated_notes(fams, 2, 0)
+    old_model = genanki.Model(
+        export_anki.MODEL_ID, "quizzer", fields=[{"name": f} for f in export_anki.FIELDS],
+        templates=[{"name": "Card 1", "qfmt": export_anki.FRONT, "afmt": export_anki.QUESTION
+                    + "\n<hr id=answer>\n" + export_anki.TYPE_IN
+                    + '\n<div class="a">{{Answer}}</div>' + OLD_REST}],
+        css=export_anki.CSS, sort_field_index=0,
+    )  # fmt: skip
+    label = re.compile(r'<div class="label">[^<]*</div>')
+    decks: dict[str, Any] = {}
+    for n in notes:
+        values = fields(n)
+        # that version's fields: no headings, and "prints:" in English
+        values[2] = label.sub("", values[2])
+        values[3] = label.sub("", values[3])
+        deck = decks.setdefault(n.deck, genanki.Deck(export_anki.deck_id(n.deck), n.deck))
+        deck.add_note(genanki.Note(model=old_model, fields=values, tags=list(n.tags),
+                                   guid=note_guid(n.source)))  # fmt: skip
+    old = tmp_path / "old.apkg"
+    genanki.Package(list(decks.values())).write_to_file(str(old), timestamp=time.time() - 1000)
+    assert import_apkg(col, old)["new"] == len(notes)
+    assert set(map(tuple, card_headings(col).values())) == {
+        ("Worked solution", "Torch check", "prints:")
+    }
+    studied = [study(col, '"Source:conv-output:*"')]
+    before = history(col, studied)
+
+    new = tmp_path / "zh.apkg"
+    export(runner, tmp_path / "q.db", new, *names, "--lang", "zh")
+    log = import_apkg(col, new)
+    assert log == {"new": 0, "updated": len(notes), "duplicate": 0, "conflicting": 0}
+    assert set(map(tuple, card_headings(col).values())) == {("解题过程", "torch 验证", "输出：")}
+    assert "Worked solution" not in col.models.get(export_anki.MODEL_ID)["tmpls"][0]["afmt"]
+    assert history(col, studied) == before
+    assert quizzer_note_types(col) == [(export_anki.MODEL_ID, export_anki.FIELDS, len(notes))]

@@ -55,9 +55,12 @@ pre { background: #f4f4f6; border-radius: 6px; padding: .6em; overflow-x: auto;
 """
 
 QUESTION = '<div class="q">{{Question}}</div>'
+# Solution and TorchCheck carry their own headings, in the note's language (export.html);
+# until they did, this template held them in English (Anki takes the newer template when a
+# later export is imported: the note type's modification time is the export's).
 REST = """
-{{#Solution}}<div class="label">Worked solution</div>{{Solution}}{{/Solution}}
-{{#TorchCheck}}<div class="label">Torch check</div>{{TorchCheck}}{{/TorchCheck}}
+{{Solution}}
+{{TorchCheck}}
 <div class="src">{{Source}}</div>"""
 
 

@@ -38,6 +38,7 @@ class ExportNote:
     torch_code: str = ""
     torch_output: str = ""
     typed: str | None = None  # the answer as typed, for type-in cards (generated only)
+    lang: str = "en"  # the language of the text, and of the card's headings
 
     @property
     def generated(self) -> bool:
@@ -76,6 +77,7 @@ def concept_notes(deck_ids: list[str], lang: str) -> list[ExportNote]:
                     ),
                     question=card.text("front", lang),
                     answer=card.text("back", lang),
+                    lang=lang,
                 )
             )
     return out
@@ -209,6 +211,7 @@ def generated_notes(
                     torch_code=q.torch_check.code if q.torch_check else "",
                     torch_output=q.torch_check.output if q.torch_check else "",
                     typed=typeable(q, typed_form),
+                    lang=lang,
                 )
             )
         progress(variants)

@@ -6,6 +6,7 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
+from quizzer.export.html import HEADINGS
 from quizzer.export.notes import ExportNote
 
 COLUMNS = ["source", "deck", "tags", "question", "answer", "solution", "torch_check"]
@@ -16,6 +17,7 @@ def write_csv(notes: Iterable[ExportNote], path: Path) -> None:
         w = csv.writer(f)
         w.writerow(COLUMNS)
         for n in notes:
-            check = f"{n.torch_code}\n# prints:\n{n.torch_output}" if n.torch_code else ""
+            prints = HEADINGS[n.lang]["prints"]
+            check = f"{n.torch_code}\n# {prints}\n{n.torch_output}" if n.torch_code else ""
             solution = (f"{n.formula}\n" if n.formula else "") + n.solution
             w.writerow([n.source, n.deck, " ".join(n.tags), n.question, n.answer, solution, check])

@@ -182,7 +182,9 @@ def _special_lines(params: dict[str, Any], lang: str) -> list[str] | None:
             left, right = same_pads(k, d)
             total = left + right
             lines.append(
-                t["same_dim"].format(name=name, d=d, k=k, total=total, left=left, right=right, n=n)
+                t["same_dim_one" if total == 1 else "same_dim"].format(
+                    name=name, d=d, k=k, total=total, left=left, right=right, n=n
+                )
             )
         return lines
     args = dim_args(params)

@@ -142,7 +142,8 @@ def solution_text(p: dict[str, Any], ask: str, r: dict[str, Any], lang: str) -> 
             lines.append(t["last_kept"])
     if ask in ("dropped", "samples_seen"):
         if r["dropped"]:
-            lines.append(t["dropped_all" if r["dropped"] == n else "dropped_r"])
+            key = "dropped_r_one" if rem == 1 else "dropped_r"
+            lines.append(t["dropped_all" if r["dropped"] == n else key])
         else:
             lines.append(t["dropped_0"])
     if ask == "iterations":
@@ -154,7 +155,7 @@ def solution_text(p: dict[str, Any], ask: str, r: dict[str, Any], lang: str) -> 
     if ask == "epochs_needed":
         k, ep = p["target_iterations"], r["epochs_needed"]
         v |= {"k": k, "ep": ep, "done": ep * bpe, "below": ep - 1, "short": (ep - 1) * bpe}
-        lines.append(t["needed"])
+        lines.append(t["needed_one" if ep == 2 else "needed"])  # below = ep - 1
     v["value"] = r[ask]
     lines.append(t["answer"])
     return "\n".join(line.format(**v) for line in lines)

@@ -492,7 +492,8 @@ def prompt(ask: str, p: dict[str, Any], level: int, expected: Any, tol: float, l
 def _rule(p: dict[str, Any], nd: int, lang: str) -> str:
     dims = norm_dims(p["layer"], nd, k_of(p))
     if p["layer"] == "LayerNorm":
-        return tr("ln_rule", lang, layer=layer_call(p), k=k_of(p), dims=dims)
+        k = k_of(p)
+        return tr("ln_rule_one" if k == 1 else "ln_rule", lang, layer=layer_call(p), k=k, dims=dims)
     pos = tr("pos", lang) if nd > 2 else ""
     return tr("bn_rule", lang, layer=p["layer"], dims=dims, pos=pos)
 

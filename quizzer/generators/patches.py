@@ -91,12 +91,18 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "images": "A batch of B = {b} images ({kind}), a tensor x of shape {shape} (batch size "
         "{b}: images per training step),",
+        "images_one": "A batch of B = {b} image ({kind}), a tensor x of shape {shape} (batch "
+        "size {b}: images per training step),",
         "gray": "grayscale",
         "rgb": "RGB",
         "chan": "{c} channels",
         "tiling": " is cut into non-overlapping {kh}×{kw} patches (patch size {ps}, stride {st}).",
-        "strided": " is cut into {kh}×{kw} patches (patch size {ps}), a new patch every {sh} "
-        "rows and {sw} columns (stride {st}).",
+        "strided": " is cut into {kh}×{kw} patches (patch size {ps}), a new patch every {down} "
+        "and {across} (stride {st}).",
+        "down": "{n} rows",
+        "down_one": "{n} row",
+        "across": "{n} columns",
+        "across_one": "{n} column",
         "rules": "No padding: every patch lies fully inside the image; leftover pixels at the "
         "edge are not used.",
         "per_image": "How many patches does one image give? Answer a whole number.",
@@ -118,12 +124,18 @@ TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "images": "一个批次有 B = {b} 张图像（{kind}），即形状为 {shape} 的张量 x（批大小 {b}："
         "每个训练步输入的图像数），",
+        "images_one": "一个批次有 B = {b} 张图像（{kind}），即形状为 {shape} 的张量 x（批大小 {b}："
+        "每个训练步输入的图像数），",
         "gray": "灰度",
         "rgb": "RGB",
         "chan": "{c} 个通道",
         "tiling": "把它切成互不重叠的 {kh}×{kw} 图像块（patch 大小 {ps}，步幅 {st}）。",
-        "strided": "把它切成 {kh}×{kw} 的图像块（patch 大小 {ps}），每隔 {sh} 行、{sw} 列取"
+        "strided": "把它切成 {kh}×{kw} 的图像块（patch 大小 {ps}），每隔 {down}、{across}取"
         "一个新的图像块（步幅 {st}）。",
+        "down": "{n} 行",
+        "down_one": "{n} 行",
+        "across": "{n} 列",
+        "across_one": "{n} 列",
         "rules": "没有填充：每个图像块都完全在图像内部，边缘剩下的像素不使用。",
         "per_image": "一张图像能切出多少个图像块？请回答一个整数。",
         "per_batch": "整个批次一共能切出多少个图像块？请回答一个整数。",
@@ -174,7 +186,9 @@ def prompt_text(p: dict[str, Any], ask: str, lang: str) -> str:
     tiling = (v["kh"], v["kw"]) == (v["sh"], v["sw"])
     if ask == "shape":
         v["example"] = fmt(next(e for e in SHAPE_EXAMPLES if e != unfold_shape(p)))
-    head = t["images"] + t["tiling" if tiling else "strided"]
+    for key, n in (("down", v["sh"]), ("across", v["sw"])):  # "every 1 row and 2 columns"
+        v[key] = t[key + "_one" if n == 1 else key].format(n=n)
+    head = t["images_one" if v["b"] == 1 else "images"] + t["tiling" if tiling else "strided"]
     return "\n".join([head, t["rules"], t[ask]]).format(**v)
 
 

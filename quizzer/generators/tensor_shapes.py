@@ -308,6 +308,7 @@ def _step_text(op: dict[str, Any], before: Shape, after: Shape | None, lang: str
             key = "reshape_bad" if numel % known else "view_bad"
         elif -1 in spec:
             key = "reshape_fill"
+        key += "_one" if numel == 1 else ""  # "the 1 element fills"
     elif kind in ("index", "slice"):
         kw |= {"d": op["dim"], "size": after[op["dim"]] if kind == "slice" and after else 0}
     elif kind == "T" and n == 1:
@@ -327,7 +328,9 @@ def solution(p: dict[str, Any], ask: str, expected: Any, lang: str) -> str:
         return "\n".join([*lines, tr("answer", lang, a=str(expected))])
     shapes = shapes_of(trace(p))
     if "array" in p:
-        lines = [tr("np_literal", lang, k=len(shapes[0] or ()), shape=fmt_shape(shapes[0]))]
+        k = len(shapes[0] or ())
+        key = "np_literal_one" if k == 1 else "np_literal"
+        lines = [tr(key, lang, k=k, shape=fmt_shape(shapes[0]))]
     else:
         lines = [tr("start", lang, shape=fmt_shape(p["shape"]))]
     for op, before, after in zip(p["ops"], shapes, shapes[1:], strict=False):
