@@ -115,13 +115,24 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     show_default=True,
     help="Where to write the HTML file (a regular file; not -).",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default=None,
+    help="Language of the page (default: quizzer --lang, else your setting).",
+)
 @click.pass_context
-def report(ctx: click.Context, out: str) -> None:
+def report(ctx: click.Context, out: str, lang: str | None) -> None:
     """Write a self-contained HTML progress report with charts (opens offline).
 
-    Charts: answers per day, true retention per week, accuracy per family, due forecast,
-    FSRS calibration (predicted recall vs actual, log loss, RMSE over bins), and the most
-    common mistakes. quizzer --lang zh report writes it in Chinese.
+    First what to practise: cards due now and your weakest skills, with the command that
+    drills them. Then accuracy by topic, the most common mistakes, the due forecast,
+    answers per day, true retention per week, FSRS calibration (predicted recall vs
+    actual, log loss, RMSE over bins, scoring only reviews at least a day after the
+    card's previous one) with the FSRS parameters in use, and per family its accuracy
+    and stability week by week. A chart that needs more days says so and when it can
+    appear. Charts are SVG drawn by the browser, so Chinese (--lang zh) shows in your
+    own fonts; the page loads nothing from the network.
 
     The file is replaced atomically; if it is a symbolic link, the file it points to is.
     A directory, pipe or device is refused, and so is - (the report is a page to open).
@@ -129,13 +140,14 @@ def report(ctx: click.Context, out: str) -> None:
     \b
     Example:
       quizzer report --out ~/quizzer-report.html
+      quizzer report --lang zh --out ~/report-zh.html
     """
     from quizzer.export.files import Format, atomic_write, output_target
     from quizzer.report import build
 
     fmt = Format("report.html", no_stdout="the report is a page to open in a browser")
     output_target(out, fmt)  # refuse a bad target before building the report
-    page = build(open_store(ctx), lang_of(ctx))
+    page = build(open_store(ctx), lang or lang_of(ctx))
     target = atomic_write(out, lambda tmp: tmp.write_text(page, encoding="utf-8"), fmt)
-    charts = page.count("class=chart")
-    click.echo(f"Wrote {target} ({charts} charts).")
+    charts = page.count('<svg class="chart"')
+    click.echo(f"Wrote {target} ({charts} chart{'' if charts == 1 else 's'}).")

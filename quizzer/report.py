@@ -1,301 +1,273 @@
-"""`quizzer report`: one self-contained HTML file with charts (matplotlib, embedded as PNG).
+"""`quizzer report`: one self-contained HTML page of the learner's progress.
 
-Nothing is loaded from the network: images are data: URIs and a Content-Security-Policy
-forbids every other source. A section with too little history says so instead of drawing
-an empty chart. Calibration follows the srs-benchmark: the FSRS-predicted probability of
-recall at each review against what happened, with log loss and RMSE over bins.
+First what to practise (cards due, the weakest skills and the command that drills them),
+then a summary, accuracy by topic, the most common mistakes, the due forecast, answers per
+day, true retention per week, FSRS's calibration and the parameters in use, and a
+drill-down per family (accuracy and stability per week). A chart that needs more days says
+what it needs and when it can appear; the glossary defines only the words the page shows.
+
+Charts are inline SVG whose text the browser draws (quizzer.report_charts), so Chinese
+shows in the reader's own fonts. Nothing is loaded from the network: a
+Content-Security-Policy forbids every outside source. Every word is in quizzer/report.toml.
+Figures come from quizzer.stats.compute and quizzer.report_data (SQL aggregation).
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
-import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
-
 from quizzer import days
-from quizzer.figures import FIGURES
+from quizzer import report_charts as charts
+from quizzer import report_data as data
 from quizzer.models import utcnow
-from quizzer.stats import PERIODS, REVIEWS, bounds_json, compute
+from quizzer.report_data import weekly_retention
+from quizzer.report_page import TEXT, Page, num, page, pct, plural, say
+from quizzer.stats import compute, weakest_skills
 from quizzer.store import Store
 
-MIN_ANSWERS = 5  # below this, the page says so instead of drawing charts
-MIN_CALIBRATION = 20
-MIN_RETENTION_WEEK = 5
+__all__ = ["TEXT", "build", "weekly_retention"]
 
-T = {
-    "en": {
-        "title": "quizzer progress report", "generated": "Generated",
-        "empty": "Too little history yet: {n} answers so far, charts need {min}. Answer a "
-        "few questions (quizzer quiz, quizzer review) and run quizzer report again.",
-        "daily": "Answers per day (last 90 days)", "retention": "True retention per week",
-        "accuracy": "Accuracy per family (last 30 days)", "forecast": "Due forecast (30 days)",
-        "calibration": "FSRS calibration: predicted recall vs actual",
-        "mistakes": "Most common mistakes (last 30 days)",
-        "few": "Not enough history for this chart yet.",
-        "cal_numbers": "{n} reviews scored; log loss {ll:.3f}; RMSE (bins) {rmse:.3f}.",
-        "cal_what": "Each review at least a day after the card's previous review is binned by "
-        "the recall probability FSRS predicted for that moment; the dots show how often you "
-        "were actually right. On the diagonal the schedule is calibrated. Reviews the same "
-        "day are left out, as FSRS and srs-benchmark do: FSRS predicts recall across days, "
-        "not minutes. Log loss and RMSE over srs-benchmark's bins (elapsed days, review "
-        "number, lapses; weighted by reviews) are computed as srs-benchmark does.",
-        "ret_what": "Share of reviews of Review-state cards answered right, per week; the "
-        "dashed line is the desired retention ({desired:.0%}).",
-        "definitions": "What the numbers mean", "summary": "Summary",
-        "due_now": "Due now", "streak": "Current streak (days)", "true_ret": "True retention, "
-        "30 days", "desired": "desired", "answers": "Answers in all", "weakest": "Weakest skills",
-        "practise": "Practise them with: quizzer quiz --weakest",
-    },
-    "zh": {
-        "title": "quizzer 学习报告", "generated": "生成时间",
-        "empty": "历史记录还太少：目前作答 {n} 次，图表至少需要 {min} 次。"
-        "先做几道题（quizzer quiz、quizzer review），再运行 quizzer report。",
-        "daily": "每天的作答数（最近 90 天）", "retention": "每周的真实记忆保持率",
-        "accuracy": "各题族正确率（最近 30 天）", "forecast": "到期预测（30 天）",
-        "calibration": "FSRS 校准：预测的回忆概率与实际结果",
-        "mistakes": "最常见的错误（最近 30 天）",
-        "few": "这张图的数据还不够。",
-        "cal_numbers": "共计入 {n} 次复习；对数损失 {ll:.3f}；分箱 RMSE {rmse:.3f}。",
-        "cal_what": "距该卡片上一次复习至少一天的每次复习，按 FSRS 当时预测的回忆概率分箱，"
-        "点表示你实际答对的比例；落在对角线上说明调度是校准的。与 FSRS 和 srs-benchmark "
-        "一样，不计同一天内的复习：FSRS 预测的是以天计的遗忘，而不是几分钟内的。对数损失和"
-        "按 srs-benchmark 的分箱（间隔天数、复习序号、遗忘次数；按复习次数加权）计算的 RMSE "
-        "与 srs-benchmark 的算法相同。",
-        "ret_what": "复习状态卡片的复习中答对的比例（按周）；虚线为目标保持率（{desired:.0%}）。",
-        "definitions": "各项数字的含义", "summary": "概览",
-        "due_now": "当前到期", "streak": "当前连续天数", "true_ret": "真实记忆保持率（30 天）",
-        "desired": "目标", "answers": "累计作答", "weakest": "最薄弱的技能",
-        "practise": "针对练习：quizzer quiz --weakest",
-    },
-}  # fmt: skip
-
-
-def _png(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode()
-
-
-def _figure(width: float = 7.5, height: float = 2.8) -> tuple[Any, Any]:
-    import logging
-
-    # matplotlib's notes to developers (e.g. no writable cache directory) are not the
-    # learner's business: only its errors are shown
-    logging.getLogger("matplotlib").setLevel(logging.ERROR)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    fig, ax = plt.subplots(figsize=(width, height))
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts; ratio charts reset it
-    return fig, ax
-
-
-# true retention per period: a range search of the covering index per week
-WEEKS_SQL = f"""{PERIODS}
-SELECT i, (SELECT json_array(COUNT(*), SUM(correct)) FROM {REVIEWS}
-           WHERE reviewed_at >= p.lo AND reviewed_at < p.hi AND mode = 'review'
-           AND prior_state = 2 AND correct IS NOT NULL)
-FROM p WHERE hi IS NOT NULL"""
-
-
-def weekly_retention(store: Store, now: datetime, weeks: int = 26) -> list[tuple[str, int, float]]:
-    """(Monday, reviews counted, true retention) per local week, Monday to Sunday, of the
-    last `weeks` weeks (this one included), as in stats; weeks without reviews are left out."""
-    first = days.week_start(days.today(now)) - timedelta(weeks=weeks - 1)
-    mondays = [first + timedelta(weeks=i) for i in range(weeks + 1)]
-    bounds = bounds_json([days.day_start(d) for d in mondays])
-    with store.engine.connect() as c:
-        found = [(i, json.loads(agg)) for i, agg in c.execute(text(WEEKS_SQL), {"bounds": bounds})]
-    return [(mondays[i].isoformat(), n, right / n) for i, (n, right) in found if n]
-
-
-def matplotlib_auto() -> Any:
-    from matplotlib.ticker import AutoLocator
-
-    return AutoLocator()
-
-
-def _chart_daily(f: dict[str, Any]) -> str | None:
-    today = date.fromisoformat(f["forecast"][0]["date"])
-    counts = {h["date"]: h["answers"] for h in f["heatmap"]}
-    days = [today - timedelta(days=i) for i in range(89, -1, -1)]
-    ys = [counts.get(d.isoformat(), 0) for d in days]
-    if sum(1 for y in ys if y) < 2:
-        return None
-    fig, ax = _figure()
-    ax.bar(days, ys, width=0.9, color="#3b7dd8")
-    ax.set_ylabel("answers")
-    fig.autofmt_xdate()
-    return _png(fig)
-
-
-def _chart_retention(weeks: list[tuple[str, int, float]], desired: float) -> str | None:
-    pts = [(date.fromisoformat(w), a) for w, n, a in weeks if n >= MIN_RETENTION_WEEK]
-    if len(pts) < 2:
-        return None
-    fig, ax = _figure()
-    ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", color="#2a9d55")
-    ax.axhline(desired, linestyle="--", color="#888")
-    ax.set_ylim(0, 1.02)
-    ax.yaxis.set_major_locator(matplotlib_auto())
-    ax.set_ylabel("retention")
-    fig.autofmt_xdate()
-    return _png(fig)
-
-
-def _chart_accuracy(f: dict[str, Any]) -> str | None:
-    acc = f["accuracy_30d"]["by_family"]
-    if not acc:
-        return None
-    names = list(acc)
-    fig, ax = _bars(names, [acc[n]["accuracy"] for n in names], "#d8833b")
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("share right")
-    return _png(fig)
-
-
-def _bars(names: list[str], values: list[float], color: str) -> tuple[Any, Any]:
-    """A horizontal bar chart with every bar labelled, top to bottom in the given order
-    (_figure's whole-number locator is for counts: here it goes on the value axis)."""
-    from matplotlib.ticker import MaxNLocator
-
-    fig, ax = _figure(7.5, 0.45 * len(names) + 0.8)
-    ax.barh(range(len(names)), values, color=color)
-    ax.set_yticks(range(len(names)), names)
-    ax.invert_yaxis()
-    ax.xaxis.set_major_locator(MaxNLocator(integer=all(float(v).is_integer() for v in values)))
-    return fig, ax
-
-
-def _chart_forecast(f: dict[str, Any]) -> str | None:
-    ys = [x["due"] for x in f["forecast"]]
-    if not any(ys):
-        return None
-    fig, ax = _figure()
-    ax.bar(range(30), ys, color="#7a5cd6")
-    ax.set_xlabel("days from today")
-    ax.set_ylabel("cards due")
-    return _png(fig)
-
-
-def _chart_calibration(cal: dict[str, Any]) -> str | None:
-    if cal["n"] < MIN_CALIBRATION:
-        return None
-    fig, ax = _figure(4.8, 4.2)
-    ax.plot([0, 1], [0, 1], linestyle="--", color="#888")
-    b = cal["bins"]
-    ax.scatter([x["predicted"] for x in b], [x["actual"] for x in b],
-               s=[20 + 180 * x["n"] / cal["n"] for x in b], color="#c2410c")  # fmt: skip
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.yaxis.set_major_locator(matplotlib_auto())
-    ax.set_xlabel("predicted recall")
-    ax.set_ylabel("actual recall")
-    return _png(fig)
-
-
-def _chart_mistakes(f: dict[str, Any]) -> str | None:
-    ms = f["misconceptions"]
-    if not ms:
-        return None
-    names = [f"{m['family']}: {m['id']}" for m in ms]
-    fig, ax = _bars(names, [m["count"] for m in ms], "#b83280")  # counts: whole numbers
-    ax.set_xlabel("wrong answers explained")
-    return _png(fig)
+MIN_CALIBRATION = 20  # scored reviews before the calibration chart is drawn
+MIN_RETENTION_WEEK = 5  # reviews of learned cards for a week's true retention
+RETENTION_WEEKS = 52
+WEAKEST_SHOWN = 5
 
 
 def build(store: Store, lang: str = "en", now: datetime | None = None) -> str:
+    """The report as one HTML page, in `lang` ("en" or "zh"), as of `now` (default: now)."""
+    from quizzer import parallel
+
     now = now or utcnow()
-    w = T[lang]
-    f = compute(store, now)
-    e = html.escape
-    stamp = f"{days.local(now):%Y-%m-%d %H:%M} ({f['timezone']})"  # the learner's clock
-    parts = [f"<h1>{e(w['title'])}</h1><p class=meta>{e(w['generated'])}: {e(stamp)}</p>"]
-    if f["answers"]["total"] < MIN_ANSWERS:
-        msg = w["empty"].format(n=f["answers"]["total"], min=MIN_ANSWERS)
-        parts.append(f"<p class=empty>{e(msg)}</p>")
-        return _page(w, "".join(parts), lang)
-    r = f["retention"]
-    true_ret = "–" if r["true_30d"] is None else f"{r['true_30d']:.0%}"
-    parts.append(
-        f"<h2>{e(w['summary'])}</h2><ul class=summary>"
-        f"<li>{e(w['due_now'])}: <b>{f['due']['now']}</b></li>"
-        f"<li>{e(w['streak'])}: <b>{f['streak']['current']}</b></li>"
-        f"<li>{e(w['true_ret'])}: <b>{true_ret}</b> ({e(w['desired'])} {r['desired']:.0%})</li>"
-        f"<li>{e(w['answers'])}: <b>{f['answers']['total']}</b></li></ul>"
+    pg = Page(store, lang, now)
+    w = pg.w
+    stamp = f"{days.local(now):%Y-%m-%d %H:%M}"
+    pg.parts.append(
+        f"<h1>{say(w['title'])}</h1>"
+        + pg.p(w["generated"].format(stamp=stamp, zone=days.zone_name()), "meta")
     )
-    if f["weakest_skills"]:
-        items = "".join(
-            f"<li>{e(k['skill'])}: {k['accuracy']:.0%}</li>" for k in f["weakest_skills"]
-        )
-        parts.append(f"<h3>{e(w['weakest'])}</h3><ol>{items}</ol><p>{e(w['practise'])}</p>")
-    cal = {**f["calibration"], "n": f["calibration"]["reviews"]}
-    sections = [
-        ("daily", _chart_daily(f), ""),
-        ("retention", _chart_retention(weekly_retention(store, now), r["desired"]),
-         w["ret_what"].format(desired=r["desired"])),
-        ("accuracy", _chart_accuracy(f), ""),
-        ("forecast", _chart_forecast(f), ""),
-        ("calibration", _chart_calibration(cal),
-         w["cal_what"] + (" " + w["cal_numbers"].format(n=cal["n"], ll=cal["log_loss"],
-                                                        rmse=cal["rmse_bins"])
-                          if cal["n"] >= MIN_CALIBRATION else "")),
-        ("mistakes", _chart_mistakes(f), ""),
+    first = data.first_answer(store)
+    if first is None:
+        pg.parts.append(pg.p(w["empty"], "empty"))
+        return page(pg)
+    # stats' figures (a pass over every scheduled review) on the other core, where it is
+    # safe to fork, while this process draws the drill-down's charts
+    figures = parallel.start(compute, store, now)
+    families = _families(pg, first)
+    f = figures()
+    _practise(pg, f)
+    _summary(pg, f)
+    _accuracy(pg, f)
+    _mistakes(pg, f)
+    _forecast(pg, f)
+    _daily(pg, f, max(first, pg.today - timedelta(days=364)))
+    _retention(pg, f)
+    _calibration(pg, f)
+    if families:
+        pg.section("families", w["drill_title"], pg.p(w["drill_caption"], "note") + families,
+                   ("stability", "accuracy"))  # fmt: skip
+    terms = [k for k in w["glossary"] if k in pg.words]
+    defs = "".join(f"<dt>{say(w['terms'][k])}</dt><dd>{say(w['glossary'][k])}</dd>" for k in terms)
+    pg.section("glossary", w["glossary_title"], f"<dl>{defs}</dl>")
+    return page(pg)
+
+
+def _practise(pg: Page, f: dict[str, Any]) -> None:
+    w, body = pg.w, []
+    if f["due"]["now"]:
+        body.append(pg.p(plural(w, "due_now", f["due"]["now"])))
+    elif nxt := pg.store.next_due():
+        when = f"{pg.day(days.local_date(nxt))} {days.local(nxt):%H:%M}"
+        body.append(pg.p(w["next_due"].format(date=when)))
+    else:
+        body.append(pg.p(w["none_scheduled"]))
+    words = ("due",)
+    order = weakest_skills(pg.store, pg.now, top=WEAKEST_SHOWN)
+    if order:
+        words += ("skill", "accuracy", "recall")
+        sk = data.skills(pg.store, pg.now)
+        rows = []
+        for family, level in order:
+            s = sk[family, level]
+            recall = "–" if s.recall is None else pct(s.recall)
+            right = w["right_of"].format(right=num(s.right), n=num(s.answered))
+            rows.append(
+                f"<tr><td>{say(pg.skill(family, level))} <code>{html.escape(family)}:{level}"
+                f"</code></td><td>{say(right)}</td>"
+                f"<td>{pct(s.right / s.answered) if s.answered else '–'}</td><td>{recall}</td></tr>"
+            )
+        head = "".join(f"<th>{say(w[k])}</th>" for k in ("col_skill", "col_right",
+                                                         "col_accuracy", "col_recall"))  # fmt: skip
+        body.append(pg.p(w["weakest_intro"]) + f"<table class=weakest><tr>{head}</tr>"
+                    + "".join(rows) + "</table>")  # fmt: skip
+    else:
+        body.append(pg.p(w["no_skills"]))
+    pg.section("practise", w["practise_title"], "".join(body), words)
+
+
+def _summary(pg: Page, f: dict[str, Any]) -> None:
+    w, r = pg.w, f["retention"]
+    rows = [
+        ("sum_answers", f["answers"]["total"]), ("sum_today", f["answers"]["today"]),
+        ("sum_streak", f["streak"]["current"]), ("sum_longest", f["streak"]["longest"]),
+        ("sum_minutes", f["time_spent_minutes"]["30d"]),
+        ("sum_retention", w["sum_no_retention"] if r["true_30d"] is None else pct(r["true_30d"])),
+        ("sum_target", pct(r["desired"])),
     ]  # fmt: skip
-    for key, png, note in sections:
-        parts.append(f"<section id={key}><h2>{e(w[key])}</h2>")
-        if png is None:
-            parts.append(f"<p class=few>{e(w['few'])}</p>")
-        else:
-            parts.append(f'<img class=chart alt="{e(w[key])}" src="data:image/png;base64,{png}">')
-        if note:
-            parts.append(f"<p class=note>{e(note)}</p>")
-        parts.append("</section>")
-    defs = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in FIGURES.items())
-    parts.append(f"<h2>{e(w['definitions'])}</h2><dl>{defs}</dl>")
-    return _page(w, "".join(parts), lang)
+    items = "".join(
+        f"<li>{say(w[k])}: <b>{say(num(v) if isinstance(v, int) else str(v))}</b></li>"
+        for k, v in rows
+    )
+    pg.section("summary", w["summary_title"], f"<ul class=summary>{items}</ul>",
+               ("streak", "true_retention", "target_retention"))  # fmt: skip
 
 
-def _page(w: dict[str, str], body: str, lang: str) -> str:
-    csp = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-           "script-src 'unsafe-inline'")  # fmt: skip
-    return f"""<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(w["title"])}</title>
-<style>
-body {{ font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "PingFang SC",
-  "Microsoft YaHei", sans-serif; max-width: 860px; margin: 2em auto; padding: 0 1em;
-  color: #1d1d1f; line-height: 1.5; }}
-img.chart {{ max-width: 100%; height: auto; display: block; }}
-.meta, .note, .few, dd {{ color: #555; }}
-.empty, .few {{ padding: .8em 1em; background: #f4f4f6; border-radius: 6px; }}
-@media (prefers-color-scheme: dark) {{ body {{ background: #1e1e1e; color: #e6e6e6; }}
-  .meta, .note, .few, dd {{ color: #aaa; }} .empty, .few {{ background: #2b2b2e; }}
-  img.chart {{ background: #fff; border-radius: 4px; }} }}
-</style></head>
-<body>{body}
-<script>
-// marks each chart once the page has loaded: its decoded size, or "failed"
-window.addEventListener("load", () => {{
-  for (const img of document.querySelectorAll("img.chart")) {{
-    img.dataset.decoded = img.complete && img.naturalWidth > 0
-      ? img.naturalWidth + "x" + img.naturalHeight : "failed";
-  }}
-}});
-</script>
-</body></html>
-"""
+def _accuracy(pg: Page, f: dict[str, Any]) -> None:
+    w = pg.w
+    topics = sorted(f["accuracy_30d"]["by_topic"].items(),
+                    key=lambda kv: (kv[1]["accuracy"], kv[0]))  # weakest on top  # fmt: skip
+    if not topics:  # answers older than 30 days only
+        pg.section("accuracy", w["accuracy_title"], pg.p(w["no_skills"]), ("accuracy",))
+        return
+    names = [w["topics"].get(t, t) for t, _ in topics]
+    svg = charts.render(
+        charts.hbars, "accuracy", w["accuracy_title"], names,
+        [a["accuracy"] for _, a in topics],
+        [w["bar_value"].format(pct=pct(a["accuracy"]), n=num(a["answered"])) for _, a in topics],
+        w["axis_share_right"], charts.ORANGE, percent=True,
+    )  # fmt: skip
+    pg.section("accuracy", w["accuracy_title"], svg + pg.p(w["accuracy_caption"], "note"),
+               ("accuracy",))  # fmt: skip
+
+
+def _mistakes(pg: Page, f: dict[str, Any]) -> None:
+    from quizzer import generators
+
+    w, ms = pg.w, f["misconceptions"]
+    if not ms:
+        wrong = any(a["right"] < a["answered"] for a in f["accuracy_30d"]["by_topic"].values())
+        pg.section("mistakes", w["mistakes_title"], pg.p(w["no_mistakes" if wrong else "no_wrong"]))
+        return
+    known = set(generators.families())
+    labels = [w["mistake_bar"].format(n=i + 1, family=pg.family(m["family"]), id=m["id"])
+              for i, m in enumerate(ms)]  # fmt: skip
+    svg = charts.render(charts.hbars, "mistakes", w["mistakes_title"], labels,
+                        [m["count"] for m in ms], [num(m["count"]) for m in ms],
+                        w["axis_wrong_answers"], charts.RED, percent=False)  # fmt: skip
+    items = "".join(
+        f"<li><b>{say(pg.family(m['family']))}</b> <code>{html.escape(m['id'])}</code>: "
+        + say(w["mistake_item"].format(
+            count=num(m["count"]), share=pct(m["share_of_wrong"]),
+            why=generators.explanation(m["family"], m["id"], pg.lang)
+            if m["family"] in known else m["id"]))
+        + "</li>"
+        for m in ms
+    )  # fmt: skip
+    pg.section("mistakes", w["mistakes_title"],
+               svg + f"<ol class=mistakes>{items}</ol>" + pg.p(w["mistakes_caption"], "note"),
+               ("mistake",))  # fmt: skip
+
+
+def _forecast(pg: Page, f: dict[str, Any]) -> None:
+    w, due = pg.w, [x["due"] for x in f["forecast"]]
+    if not any(due):
+        pg.section("forecast", w["forecast_title"], pg.p(w["none_scheduled"]), ("forecast",))
+        return
+    first = date.fromisoformat(f["forecast"][0]["date"])
+    svg = charts.render(charts.day_bars, "forecast", w["forecast_title"], first, due,
+                        w["axis_cards_due"], charts.PURPLE, w)  # fmt: skip
+    pg.section("forecast", w["forecast_title"], svg + pg.p(w["forecast_caption"], "note"),
+               ("forecast", "due"))  # fmt: skip
+
+
+def _daily(pg: Page, f: dict[str, Any], first: date) -> None:
+    w = pg.w
+    start = min(first, pg.today - timedelta(days=13))  # at least two weeks wide
+    counts = {h["date"]: h["answers"] for h in f["heatmap"]}
+    ys = [counts.get((start + timedelta(days=i)).isoformat(), 0)
+          for i in range((pg.today - start).days + 1)]  # fmt: skip
+    svg = charts.render(charts.day_bars, "daily", w["daily_title"], start, ys,
+                        w["axis_answers"], charts.BLUE, w)  # fmt: skip
+    pg.section("daily", w["daily_title"], svg + pg.p(w["daily_caption"], "note"))
+
+
+def _retention(pg: Page, f: dict[str, Any]) -> None:
+    w, target = pg.w, f["retention"]["desired"]
+    weeks = [(date.fromisoformat(m), r)
+             for m, n, r in data.weekly_retention(pg.store, pg.now, RETENTION_WEEKS)
+             if n >= MIN_RETENTION_WEEK]  # fmt: skip
+    if len(weeks) >= 2:
+        body = charts.render(charts.retention_weeks, "retention", w["retention_title"], weeks,
+                             target, w) + pg.p(w["retention_caption"].format(target=pct(target)),
+                                               "note")  # fmt: skip
+    else:
+        monday = days.week_start(pg.today)
+        earliest = monday if weeks and weeks[0][0] < monday else monday + timedelta(weeks=1)
+        body = pg.p(w["retention_wait"].format(min=MIN_RETENTION_WEEK, weeks=len(weeks),
+                                               date=pg.day(earliest)), "few")  # fmt: skip
+    pg.section("retention", w["retention_title"], body, ("true_retention", "target_retention"))
+
+
+def _calibration(pg: Page, f: dict[str, Any]) -> None:
+    w, cal = pg.w, f["calibration"]
+    n = cal["reviews"]
+    words: tuple[str, ...] = ("calibration", "fsrs_parameters")
+    if n >= MIN_CALIBRATION:
+        body = charts.render(charts.calibration, "calibration", w["calibration_title"],
+                             cal.get("bins", []), n, w)  # fmt: skip
+        body += pg.p(w["calibration_caption"], "note") + pg.p(w["cal_numbers"].format(
+            n=num(n), ll=f"{cal['log_loss']:.3f}", rmse=f"{cal['rmse_bins']:.3f}"))  # fmt: skip
+        words += ("log_loss", "rmse_bins")
+    else:
+        nxt = data.next_review(pg.store)
+        when = w["cal_next"].format(date=pg.day(max(days.local_date(nxt), pg.today))) if nxt else ""
+        body = pg.p(w["cal_wait"].format(need=MIN_CALIBRATION, n=n, next=when,
+                                         more=MIN_CALIBRATION - n), "few")  # fmt: skip
+    params = data.parameters_in_use(pg.store)
+    body += _parameters(pg, params)
+    if params:
+        words += ("log_loss", "rmse_bins")
+    pg.section("calibration", w["calibration_title"], body, words)
+
+
+def _parameters(pg: Page, params: dict[str, Any] | None) -> str:
+    """Which FSRS parameters are in use; when fitted, their figures against the defaults'
+    on the reviews held out of the fit."""
+    w = pg.w
+    if params is None:
+        return pg.p(w["params_default"])
+    fitted = days.local_date(params["fitted_at"])
+    line = pg.p(w["params_optimized"].format(
+        date=pg.day(fitted), optimizer=params["optimizer"], fitted=num(params["reviews_fitted"]),
+        held=num(params["reviews_held_out"])))  # fmt: skip
+    head = "".join(f"<th>{say(w[k])}</th>" for k in ("params_col_measure", "params_col_default",
+                                                     "params_col_fitted"))  # fmt: skip
+    rows = "".join(
+        f"<tr><td>{say(w[label])}</td><td>{params['default'][k]:.3f}</td>"
+        f"<td>{params['fitted'][k]:.3f}</td></tr>"
+        for k, label in (("log_loss", "params_log_loss"), ("rmse_bins", "params_rmse"))
+    )
+    return line + f"<table class=parameters><tr>{head}</tr>{rows}</table>"
+
+
+def _families(pg: Page, first: date) -> str:
+    """Per family, a collapsed <details>: its answers, and its weeks' accuracy and
+    stability as a chart."""
+    from quizzer import generators
+
+    w, out, known = pg.w, [], set(generators.families())
+    for i, (family, weeks) in enumerate(data.family_weeks(pg.store, pg.now, first).items()):
+        n, right = sum(wk.answered for wk in weeks), sum(wk.right for wk in weeks)
+        name = pg.family(family)
+        svg = charts.render(charts.family_weeks, f"family-{i}", name, weeks, w)
+        note = "" if any(wk.stability for wk in weeks) else pg.p(w["drill_no_stability"], "note")
+        head = say(w["drill_summary"].format(family=name, right=num(right), n=num(n)))
+        if family in known:  # the family's own title, as `quizzer topics` shows it
+            g = generators.get(family)
+            note = pg.p({"en": g.title, "zh": g.title_zh or g.title}[pg.lang], "note") + note
+        out.append(
+            f"<details data-family={html.escape(family)}><summary>{head} "
+            f"<code>{html.escape(family)}</code></summary>{svg}{note}</details>"
+        )
+    return "".join(out)

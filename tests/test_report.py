@@ -1,15 +1,15 @@
 """`quizzer report`: one self-contained HTML file, opened in headless Chromium (Debian's
-chromium package, which .ci/run installs): it renders, every chart decodes and is not
-blank, and the page loads nothing from the network."""
+chromium package, which .ci/run installs): it renders, every chart is laid out and drawn,
+and the page loads nothing from the network."""
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import re
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -69,19 +69,29 @@ def learner_report(tmp_path: Path, lang: str = "en") -> tuple[Path, str]:
     return out, page
 
 
+def charts(page: str) -> list[str]:
+    return re.findall(r'<svg class="chart" data-chart="([\w-]+)"', page)
+
+
+MAIN = ["accuracy", "mistakes", "forecast", "daily", "retention", "calibration"]
+
+
 def test_report_of_a_learner_renders_offline_in_chromium(tmp_path: Path):
     page, html = learner_report(tmp_path)
-    images = re.findall(r'<img class=chart alt="[^"]*" src="data:image/png;base64,([^"]+)"', html)
-    assert len(images) == 6  # daily, retention, accuracy, forecast, calibration, mistakes
-    assert all(not_blank(base64.b64decode(b)) for b in images)
+    found = charts(html)
+    # the learner answered four families: one drill-down chart each
+    assert found == [*MAIN, "family-0", "family-1", "family-2", "family-3"]
     assert "default-src 'none'" in html  # the page may load nothing else
     assert not re.search(r'(src|href)="(?!data:|#)', html)
     assert "log loss" in html and "RMSE (bins)" in html
     netlog = tmp_path / "netlog.json"
-    done = chromium(page, tmp_path, f"--log-net-log={netlog}", "--dump-dom")
+    opened = tmp_path / "opened.html"  # the drill-down's <details> open, so it is laid out
+    opened.write_text(html.replace("<details ", "<details open "), encoding="utf-8")
+    done = chromium(opened, tmp_path, f"--log-net-log={netlog}", "--dump-dom")
     assert done.returncode == 0, done.stderr[-2000:]
-    decoded = re.findall(r'data-decoded="(\d+)x(\d+)"', done.stdout)
-    assert len(decoded) == 6 and all(int(w) > 200 and int(h) > 150 for w, h in decoded)
+    rendered = re.findall(r'data-rendered="(\d+)x(\d+):(\d+)"', done.stdout)
+    assert len(rendered) == len(found)
+    assert all(int(w) > 300 and int(h) > 100 and int(n) >= 10 for w, h, n in rendered)
     assert page_requests(netlog) == []
     shot = tmp_path / "shot.png"
     chromium(page, tmp_path, f"--screenshot={shot}", "--window-size=1000,3000")
@@ -98,7 +108,23 @@ def test_the_network_check_would_catch_a_remote_load(tmp_path: Path):
 
 def test_chinese_report(tmp_path: Path):
     _, html = learner_report(tmp_path, "zh")
-    assert '<html lang="zh">' in html and "学习报告" in html and "FSRS 校准" in html
+    assert '<html lang="zh">' in html and "学习报告" in html and "FSRS 对你记忆的预测" in html
+    assert charts(html)[:6] == MAIN
+
+
+def test_the_calibration_figures_are_the_learners_own(tmp_path: Path):
+    """The log loss and RMSE the page prints are calibration's, to three decimals, and a
+    log loss is positive (the mean of -ln p)."""
+    from quizzer.calibration import calibration
+
+    who = simulate(tmp_path / "sim.sqlite3")
+    from quizzer.report import build
+
+    cal = calibration(who.store)
+    html = build(who.store, "en", NOW)
+    assert cal["log_loss"] > 0
+    assert (f"{cal['reviews']:,} reviews scored: log loss {cal['log_loss']:.3f}, RMSE (bins) "
+            f"{cal['rmse_bins']:.3f}") in html  # fmt: skip
 
 
 def test_report_command(runner, tmp_path: Path):
@@ -106,38 +132,60 @@ def test_report_command(runner, tmp_path: Path):
     result = runner.invoke(
         cli, ["--db", str(tmp_path / "sim.sqlite3"), "report", "--out", str(tmp_path / "r.html")]
     )
-    assert result.exit_code == 0 and "Wrote" in result.output and "charts" in result.output
-    assert (tmp_path / "r.html").read_text().startswith("<!doctype html>")
+    page = (tmp_path / "r.html").read_text()
+    assert result.exit_code == 0 and page.startswith("<!doctype html>")
+    assert result.output == f"Wrote {tmp_path / 'r.html'} ({len(charts(page))} charts).\n"
 
 
-@pytest.mark.parametrize("answers", [0, 1])
-def test_little_history_gives_a_message_not_an_empty_chart(runner, tmp_path: Path, answers):
-    db = tmp_path / "few.sqlite3"
-    if answers:
-        from quizzer.db import connect
-        from quizzer.store import Store
-        from tests.simulate import Learner
+def test_no_answers_gives_a_message_not_an_empty_chart(runner, tmp_path: Path):
+    html = write_report(runner, tmp_path / "none.sqlite3", tmp_path / "r.html")
+    assert "<svg" not in html
+    assert "No answers yet. Start with <code>quizzer quiz</code>" in html
 
-        Learner(Store(connect(str(db)))).answer("z-score", 1, 3, NOW, correct=True)
-    html = write_report(runner, db, tmp_path / "r.html")
-    assert "<img" not in html
-    assert f"Too little history yet: {answers} answers so far, charts need 5." in html
+
+def test_one_answer_already_gives_the_days_charts(tmp_path: Path):
+    from quizzer.db import connect
+    from quizzer.report import build
+    from quizzer.store import Store
+    from tests.simulate import Learner
+
+    store = Store(connect(str(tmp_path / "one.sqlite3")))
+    Learner(store).answer("z-score", 1, 3, NOW, correct=False, mistake="z-wrong-correction")
+    html = build(store, "en", NOW + timedelta(minutes=5))
+    assert charts(html) == ["accuracy", "mistakes", "forecast", "daily", "family-0"]
+    assert "z-score, level 1 <code>z-score:1</code></td><td>0 of 1</td><td>0%</td>" in html
+    assert "1 card is due now: <code>quizzer review</code> takes you through it." in html
 
 
 def test_bar_charts_label_every_bar_and_count_in_whole_numbers():
     """22 families: every one labelled (matplotlib's default locator labelled 8 of them);
     a count axis ticks whole numbers only."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     from quizzer import generators
-    from quizzer.report import _bars
+    from quizzer.report_charts import BLUE, hbars, render
 
     names = generators.families()
-    fig, ax = _bars(names, [0.5] * len(names), "#d8833b")
-    fig.canvas.draw()
-    assert [t.get_text() for t in ax.get_yticklabels()] == names
-    fig, ax = _bars(["a: x", "b: y"], [3, 1], "#b83280")
-    fig.canvas.draw()
-    ticks = [t for t in ax.get_xticks() if 0 <= t <= 3]
-    assert ticks and all(float(t).is_integer() for t in ticks)
+    svg = render(hbars, "t", "t", names, [0.5] * len(names), ["50%"] * len(names), "share",
+                 BLUE, percent=True)  # fmt: skip
+    assert len(re.findall(r'id="t-bar-\d+"', svg)) == len(names)
+    ticks = re.findall(r'id="t-ytick_\d+">.*?<text\b[^>]*>([^<]*)</text>', svg, re.S)
+    assert ticks == names
+    svg = render(hbars, "c", "c", ["a: x", "b: y"], [3, 1], ["3", "1"], "count", BLUE,
+                 percent=False)  # fmt: skip
+    xticks = re.findall(r'id="c-xtick_\d+">.*?<text\b[^>]*>([^<]*)</text>', svg, re.S)
+    assert xticks and all(t.isdigit() for t in xticks), xticks
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize(("days", "width"), [(13, 6.5), (29, 6.5), (364, 6.5), (299, 2.1)])
+def test_time_axes_show_dates_that_fit(lang, days, width):
+    from datetime import date, timedelta
+
+    from quizzer.report import TEXT
+    from quizzer.report_charts import date_ticks, text_width
+
+    first = date(2025, 9, 4)
+    ticks, labels = date_ticks(first, first + timedelta(days=days), TEXT[lang], width)
+    assert len(ticks) >= 2 and all(first <= t <= first + timedelta(days=days) for t in ticks)
+    assert sum(text_width(t) + 0.25 for t in labels) <= width
+    if lang == "zh":
+        assert all("月" in t and not re.search("[A-Za-z]", t) for t in labels)
