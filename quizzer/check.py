@@ -3,7 +3,9 @@
 1. SQLite's own `PRAGMA integrity_check` and `PRAGMA foreign_key_check`.
 2. The schedule's invariant: every card's FSRS state (state, step, stability, difficulty,
    last review, due) equals the replay of its scheduled reviews, in the order they were
-   recorded, from a new card. A card never reviewed must still be new. The due date is
+   recorded, from a new card, each with the desired retention and FSRS parameters it was
+   recorded with (reviews.parameters_id: `quizzer optimize`'s fitted ones, or defaults).
+   A card never reviewed must still be new. The due date is
    compared for cards whose last review was recorded with its desired retention (schema
    0004 and later); an older one's fuzz was not seeded, so only its memory state is.
 
@@ -19,6 +21,7 @@ Reviews are never changed: the history is the truth the states are rebuilt from.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sqlite3
@@ -98,14 +101,25 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _schedulers(default_retention: float) -> Callable[[float | None], Any]:
-    cache: dict[float, Any] = {}
+def _schedulers(
+    con: sqlite3.Connection, default_retention: float
+) -> Callable[[float | None, int | None], Any]:
+    """The scheduler a review was recorded with, from its desired retention and FSRS
+    parameters (reviews.parameters_id, NULL: FSRS's defaults), made once each."""
+    weights = {
+        pid: tuple(json.loads(text))
+        for pid, text in con.execute("SELECT id, parameters FROM fsrs_parameters")
+    }
+    cache: dict[tuple[float, int | None], Any] = {}
 
-    def get(retention: float | None) -> Any:
+    def get(retention: float | None, parameters_id: int | None) -> Any:
         r = default_retention if retention is None else retention
-        if r not in cache:
-            cache[r] = schedule.make_scheduler(r)
-        return cache[r]
+        if (r, parameters_id) not in cache:
+            params = schedule.DEFAULTS
+            if parameters_id in weights:  # a row that is gone: foreign_key_check reports it
+                params = schedule.Parameters(weights[parameters_id], parameters_id)
+            cache[r, parameters_id] = schedule.make_scheduler(r, parameters=params)
+        return cache[r, parameters_id]
 
     return get
 
@@ -114,30 +128,33 @@ def _replay(
     con: sqlite3.Connection, cards: Cards, default_retention: float, report: Report
 ) -> Iterator[tuple[int, int, Any, bool]]:
     """(card_id, reviews, replayed fsrs.Card, due comparable) for every card of `cards`
-    that has scheduled reviews, in card order."""
+    that has scheduled reviews, in card order. Each review is replayed with the desired
+    retention and the FSRS parameters it was recorded with."""
     import fsrs
 
-    scheduler = _schedulers(default_retention)
+    scheduler = _schedulers(con, default_retention)
     where, args = cards.where("card_id")
     rows = con.execute(
-        f"SELECT card_id, rating, reviewed_at, desired_retention FROM reviews "
+        f"SELECT card_id, rating, reviewed_at, desired_retention, parameters_id FROM reviews "
         f"WHERE {SCHEDULED} AND {where} ORDER BY card_id, id",
         args,
     )
     newest = con.execute(f"SELECT MAX(id) FROM reviews WHERE {where}", args).fetchone()[0]
     report.last_review_id = max(report.last_review_id, newest or 0)
-    current, card, n, retention, sched = None, None, 0, None, scheduler(None)
+    current, card, n, retention, sched = None, None, 0, None, scheduler(None, None)
+    then: tuple[float | None, int | None] = (None, None)
     review, parse, new_card = schedule.review, datetime.fromisoformat, fsrs.Card
     learning = fsrs.State.Learning
-    for card_id, rating, at, retention_then in rows:
+    for card_id, rating, at, retention_then, parameters_then in rows:
         if card_id != current:
             if current is not None:
                 yield current, n, card, retention is not None
             current, n = card_id, 0
             card = new_card(card_id=card_id, state=learning, step=0)
-        if retention_then != retention:
-            sched = scheduler(retention_then)
-            retention = retention_then
+        if (retention_then, parameters_then) != then:
+            then = (retention_then, parameters_then)
+            sched = scheduler(*then)
+        retention = retention_then
         card = review(sched, card, rating, parse(at).replace(tzinfo=UTC))
         n += 1
     if current is not None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from quizzer import __version__, cli_db, cli_export, cli_progress, cli_sessions
+from quizzer import __version__, cli_db, cli_export, cli_optimize, cli_progress, cli_sessions
 from quizzer.cli_common import check_level, family_args, lang_of, open_store
 from quizzer.errors import QuizzerError
 
@@ -279,6 +279,7 @@ for _command in (
     cli_progress.report,
     cli_db.check,
     cli_db.backup,
+    cli_optimize.optimize,
 ):
     cli.add_command(_command)
 

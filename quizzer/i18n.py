@@ -182,6 +182,74 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "(The schedule could not be read: {reason}.)",
         "zh": "（无法读取复习计划：{reason}。）",
     },
+    "optimize_too_little": {
+        "en": "not enough history to fit FSRS to your memory: quizzer optimize needs "
+        "{needed} reviews a day or more after the card's previous review, and you have "
+        "{have}; keep reviewing (quizzer review) and try again later",
+        "zh": "复习记录还不够，无法按你的记忆拟合 FSRS：quizzer optimize 需要 {needed} 次"
+        "距同一卡片上次复习至少一天的复习，你目前有 {have} 次；请继续复习（quizzer review）"
+        "后再试",
+    },
+    "optimize_stage_read": {"en": "reading your reviews", "zh": "读取复习记录"},
+    "optimize_stage_fit": {"en": "fitting ({optimizer})", "zh": "拟合中（{optimizer}）"},
+    "optimize_stage_default": {
+        "en": "scoring FSRS's default parameters",
+        "zh": "评估 FSRS 默认参数",
+    },
+    "optimize_stage_fitted": {"en": "scoring the fitted parameters", "zh": "评估拟合参数"},
+    "optimize_stage_retention": {
+        "en": "simulating desired retentions",
+        "zh": "模拟不同的目标记忆保持率",
+    },
+    "optimize_split": {
+        "en": "Fitted with {optimizer} on your {fitted} scheduled reviews before {split}; "
+        "scored on the {held_out} reviews since then that came a day or more after the "
+        "card's previous review (held out: not fitted on).",
+        "zh": "用 {optimizer} 在你 {split} 之前的 {fitted} 次复习上拟合；在此后 {held_out} 次"
+        "距同一卡片上次复习至少一天的复习上评估（留出数据，未参与拟合）。",
+    },
+    "optimize_col_params": {"en": "parameters", "zh": "参数"},
+    "optimize_col_log_loss": {"en": "log loss", "zh": "对数损失"},
+    "optimize_col_rmse": {"en": "RMSE (bins)", "zh": "RMSE（分箱）"},
+    "optimize_row_default": {"en": "FSRS's defaults", "zh": "FSRS 默认"},
+    "optimize_row_fitted": {"en": "fitted to you", "zh": "按你拟合"},
+    "optimize_kept": {
+        "en": "Kept: the fitted parameters predict your held-out reviews better (log loss "
+        "{fitted} against {default}); they schedule your reviews from now on.",
+        "zh": "已采用：拟合参数对留出复习的预测更准（对数损失 {fitted}，默认为 {default}）；"
+        "今后将用它们安排你的复习。",
+    },
+    "optimize_not_kept": {
+        "en": "Not kept: the fitted parameters predict your held-out reviews no better than "
+        "FSRS's defaults (log loss {fitted} against {default}); {staying} stay in use.",
+        "zh": "未采用：拟合参数对留出复习的预测不比 FSRS 默认参数更准（对数损失 {fitted}，"
+        "默认为 {default}）；继续使用{staying}。",
+    },
+    "optimize_staying_default": {"en": "FSRS's defaults", "zh": "FSRS 默认参数"},
+    "optimize_staying_fitted": {
+        "en": "the parameters fitted on {date}",
+        "zh": "{date} 拟合的参数",
+    },
+    "optimize_would_keep": {
+        "en": "Would keep them: the fitted parameters predict your held-out reviews better "
+        "(log loss {fitted} against {default}). --dry-run: nothing was saved.",
+        "zh": "将会采用：拟合参数对留出复习的预测更准（对数损失 {fitted}，默认为 {default}）。"
+        "--dry-run：未保存任何内容。",
+    },
+    "optimize_would_not_keep": {
+        "en": "Would not keep them: the fitted parameters predict your held-out reviews no "
+        "better than FSRS's defaults (log loss {fitted} against {default}). --dry-run: "
+        "nothing was saved.",
+        "zh": "不会采用：拟合参数对留出复习的预测不比 FSRS 默认参数更准（对数损失 {fitted}，"
+        "默认为 {default}）。--dry-run：未保存任何内容。",
+    },
+    "optimize_retention": {
+        "en": "Suggested desired retention: {suggested} (the least review time per card "
+        "remembered, simulated from your own answer times; now {current}). Set it with: "
+        "quizzer config retention {suggested}",
+        "zh": "建议的目标记忆保持率：{suggested}（按你自己的答题用时模拟，每记住一张卡片所花"
+        "复习时间最少；当前为 {current}）。设置方法：quizzer config retention {suggested}",
+    },
 }
 
 

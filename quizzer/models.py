@@ -108,6 +108,9 @@ class Review(Base):
     # the desired retention the scheduler used (scheduled reviews since schema 0004), so that
     # replaying a card's reviews gives exactly its state, due date included (quizzer check)
     desired_retention: Mapped[float | None]
+    # the FSRS parameters that scheduled it (schema 0005; NULL: FSRS's defaults), so that a
+    # card's replay uses the parameters each of its reviews was scheduled with
+    parameters_id: Mapped[int | None] = mapped_column(ForeignKey("fsrs_parameters.id"))
 
     __table_args__ = (
         Index("ix_reviews_card_time", "card_id", "reviewed_at"),
@@ -124,6 +127,28 @@ class Review(Base):
             "misconception",
         ),
     )
+
+
+class FsrsParameters(Base):
+    """FSRS parameters fitted to the learner's own reviews by `quizzer optimize`, with the
+    held-out figures that decided whether they were kept. The newest kept row schedules
+    from then on (quizzer.schedule.parameters_in_use); a row is never changed or deleted,
+    since reviews refer to the parameters that scheduled them."""
+
+    __tablename__ = "fsrs_parameters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    parameters: Mapped[str] = mapped_column(Text)  # JSON text: FSRS-6's 21 floats
+    optimizer: Mapped[str] = mapped_column(String(64))  # name and version
+    reviews_fitted: Mapped[int] = mapped_column(Integer)  # scheduled reviews fitted on
+    reviews_held_out: Mapped[int] = mapped_column(Integer)  # held-out reviews scored
+    # on the held-out reviews: FSRS's default parameters, then the fitted ones
+    default_log_loss: Mapped[float]
+    default_rmse_bins: Mapped[float]
+    fitted_log_loss: Mapped[float]
+    fitted_rmse_bins: Mapped[float]
+    kept: Mapped[bool]  # True: the fitted parameters scored better and schedule from now on
 
 
 class Setting(Base):

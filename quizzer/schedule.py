@@ -9,15 +9,22 @@ FSRS spreads due dates by a random "fuzz". quizzer draws that fuzz from a genera
 by the review itself (the state before it, the rating and the time), as Anki seeds its
 fuzz from the card: the same history then always gives the same schedule, so a card's
 state can be checked, and rebuilt, by replaying its reviews (quizzer.check).
+
+The FSRS parameters are FSRS's defaults until `quizzer optimize` keeps parameters fitted to
+the learner's own reviews (table fsrs_parameters): the newest kept row then schedules, and
+each review records the row that scheduled it (reviews.parameters_id, NULL = defaults).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import random
 import struct
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from typing import Any
@@ -62,10 +69,52 @@ def _to_fsrs(card_id: int, s: dict[str, Any]):
     )
 
 
-def make_scheduler(desired_retention: float = DEFAULT_RETENTION, fuzz: bool = True):
+@dataclass(frozen=True)
+class Parameters:
+    """FSRS parameters: FSRS-6's 21 weights w[0..20] (`weights`, None for FSRS's defaults)
+    and the fsrs_parameters row they come from (`id`, None for the defaults)."""
+
+    weights: tuple[float, ...] | None = None
+    id: int | None = None
+
+
+DEFAULTS = Parameters()
+IN_USE_SQL = "SELECT id, parameters FROM fsrs_parameters WHERE kept ORDER BY id DESC LIMIT 1"
+
+
+def parameters_in_use(con: Any) -> Parameters:
+    """The parameters that schedule from now on: the newest kept fsrs_parameters row, else
+    FSRS's defaults. `con`: a SQLAlchemy Connection or Session (read inside its
+    transaction), or a sqlite3 connection."""
+    if hasattr(con, "cursor"):  # sqlite3
+        row = con.execute(IN_USE_SQL).fetchone()
+    else:
+        from sqlalchemy import text
+
+        row = con.execute(text(IN_USE_SQL)).first()
+    if row is None:
+        return DEFAULTS
+    return Parameters(tuple(json.loads(row[1])), row[0])
+
+
+def make_scheduler(
+    desired_retention: float = DEFAULT_RETENTION,
+    fuzz: bool = True,
+    parameters: Parameters = DEFAULTS,
+):
+    """An fsrs.Scheduler with these parameters (default: FSRS's own); its `parameters_id`
+    attribute is the fsrs_parameters row they come from, kept with each review it schedules
+    (quizzer.store). Raises ValueError for weights outside py-fsrs's bounds."""
     import fsrs
 
-    return fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=fuzz)
+    weights = (
+        fsrs.scheduler.DEFAULT_PARAMETERS if parameters.weights is None else parameters.weights
+    )
+    scheduler = fsrs.Scheduler(
+        parameters=weights, desired_retention=desired_retention, enable_fuzzing=fuzz
+    )
+    scheduler.parameters_id = parameters.id
+    return scheduler
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -145,20 +194,31 @@ def fsrs_state(card: Any) -> dict[str, Any]:
     }
 
 
-@functools.cache
-def decay_and_factor() -> tuple[float, float]:
-    """FSRS's forgetting curve R(t, S) = (1 + FACTOR * t / S) ** DECAY, default parameters."""
-    import fsrs
+def decay_and_factor(weights: Sequence[float] | None = None) -> tuple[float, float]:
+    """FSRS-6's forgetting curve R(t, S) = (1 + FACTOR * t / S) ** DECAY, t and S in days:
+    DECAY = -w[20] and FACTOR = 0.9 ** (1 / DECAY) - 1, so that R(S, S) = 0.9 (FSRS-6, as
+    fsrs.Scheduler computes it). `weights`: the 21 parameters in use (None: defaults)."""
+    return _curve(None if weights is None else float(weights[20]))
 
-    decay = -fsrs.Scheduler().parameters[20]
+
+@functools.cache
+def _curve(w20: float | None) -> tuple[float, float]:
+    if w20 is None:
+        import fsrs
+
+        w20 = fsrs.scheduler.DEFAULT_PARAMETERS[20]
+    decay = -w20
     return decay, 0.9 ** (1 / decay) - 1
 
 
-def recall_at(before: dict[str, Any], now: datetime) -> float | None:
+def recall_at(
+    before: dict[str, Any], now: datetime, weights: Sequence[float] | None = None
+) -> float | None:
     """FSRS's predicted probability of recall at `now`, for a card in state `before`
-    (whole elapsed days, as fsrs computes it); None for a card never reviewed."""
+    (whole elapsed days, as fsrs computes it), with the parameters `weights` (None:
+    defaults); None for a card never reviewed."""
     if before["state"] == NEW or not before["stability"] or not before["last_review"]:
         return None
-    decay, factor = decay_and_factor()
+    decay, factor = decay_and_factor(weights)
     days = max(0, (now - datetime.fromisoformat(before["last_review"])).days)
     return (1 + factor * days / before["stability"]) ** decay

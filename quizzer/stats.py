@@ -124,6 +124,7 @@ def _figures(
             " FROM cards c JOIN card_states s ON s.card_id = c.id"
             " WHERE c.kind = 'skill' AND c.active AND s.state != 0 AND s.stability IS NOT NULL"
         )
+        curve = _curve(c)
         mis_rows = rows(
             "SELECT c.family, x.m, SUM(x.n) FROM (SELECT card_id, misconception AS m, COUNT(*) AS n"
             f" FROM {REVIEWS} WHERE reviewed_at >= :d30 AND misconception IS NOT NULL"
@@ -172,7 +173,7 @@ def _figures(
             "desired": retention_target,
         },
         "accuracy_30d": _accuracy(acc_rows),
-        "weakest_skills": _weakest(acc_rows, recall_rows),
+        "weakest_skills": _weakest(acc_rows, recall_rows, curve),
         "misconceptions": _misconceptions(mis_rows, wrong_30d or 0),
     }
 
@@ -222,15 +223,23 @@ def _accuracy(acc_rows: list[Any]) -> dict[str, Any]:
     return {"by_family": dict(sorted(fam.items())), "by_topic": dict(sorted(topic.items()))}
 
 
-def _recall(stability: float, elapsed_days: int) -> float:
-    from quizzer.schedule import decay_and_factor
+def _curve(c: Any) -> tuple[float, float]:
+    """FSRS's forgetting curve (decay, factor) of the parameters in use (quizzer optimize's
+    fitted ones, else the defaults), read on connection c."""
+    from quizzer.schedule import decay_and_factor, parameters_in_use
 
-    decay, factor = decay_and_factor()
+    return decay_and_factor(parameters_in_use(c).weights)
+
+
+def _recall(stability: float, elapsed_days: int, curve: tuple[float, float]) -> float:
+    decay, factor = curve
     return (1 + factor * max(0, elapsed_days) / stability) ** decay
 
 
-def _weakest(acc_rows: list[Any], recall_rows: list[Any]) -> list[dict[str, Any]]:
-    recall = {(f, lvl): round(_recall(s, d), 4) for f, lvl, s, d in recall_rows}
+def _weakest(
+    acc_rows: list[Any], recall_rows: list[Any], curve: tuple[float, float]
+) -> list[dict[str, Any]]:
+    recall = {(f, lvl): round(_recall(s, d, curve), 4) for f, lvl, s, d in recall_rows}
     skills = [
         {
             "skill": f"{group}:{level}",
@@ -274,7 +283,8 @@ def weakest_skills(
             " FROM cards c JOIN card_states s ON s.card_id = c.id"
             " WHERE c.kind = 'skill' AND s.state != 0 AND s.stability IS NOT NULL"
         ), p))  # fmt: skip
-    recall = {(f, lvl): _recall(s, d) for f, lvl, s, d in recall_rows}
+        curve = _curve(c)
+    recall = {(f, lvl): _recall(s, d, curve) for f, lvl, s, d in recall_rows}
     ranked = sorted(
         acc_rows,
         key=lambda r: (int(r[3] or 0) / r[2], recall.get((r[0], r[1]), 2.0), r[0], r[1]),

@@ -378,3 +378,49 @@ def test_a_card_row_this_quizzer_does_not_ship_is_never_shown(runner, store: Sto
     result = runner.invoke(cli, ["--db", str(db_path), "review", "--limit", "1"], input="s\n")
     assert result.exit_code == 0, result.output
     assert "no-such-family" not in result.output and "Session over: 1 answered" in result.output
+
+
+def test_each_review_is_replayed_with_the_parameters_it_recorded(store: Store):
+    """Reviews scheduled by fitted parameters (quizzer optimize) replay with them: the
+    check passes; the same history replayed with the defaults would not (a hand edit of
+    reviews.parameters_id makes it differ), and --repair rebuilds with what is recorded."""
+    import json
+
+    from quizzer.models import FsrsParameters
+    from quizzer.schedule import Parameters
+
+    weights = (0.05, 0.25, 0.6, 2.5, 7.0, 0.6, 2.5, 0.02, 1.0, 0.2, 0.8, 2.0, 0.1, 0.3, 1.5,
+               0.5, 2.0, 0.5, 0.1, 0.1, 0.45)  # fmt: skip
+    with store.write() as s:
+        row = FsrsParameters(
+            parameters=json.dumps(weights), optimizer="test", reviews_fitted=1,
+            reviews_held_out=1, default_log_loss=0.5, default_rmse_bins=0.1,
+            fitted_log_loss=0.4, fitted_rmse_bins=0.05, kept=True,
+        )  # fmt: skip
+        s.add(row)
+        s.flush()
+        pid = row.id
+    card = store.skill_card("conv-output", 1).id
+    history(store, card, [Rating.GOOD] * 3)  # the defaults, then the fitted parameters
+    fitted = make_scheduler(0.9, parameters=Parameters(weights, pid))
+    t = datetime.fromisoformat(store.card_state(card)["due"]) + timedelta(hours=3)
+    for rating in (Rating.GOOD, Rating.AGAIN, Rating.GOOD, Rating.GOOD):
+        store.record(card, "review", question=None, typed=None, correct=rating > 1,
+                     rating=rating, duration_ms=1000, scheduler=fitted, now=t)  # fmt: skip
+        t = datetime.fromisoformat(store.card_state(card)["due"]) + timedelta(hours=3)
+    with sqlite3.connect(store.path) as con:
+        assert con.execute(
+            "SELECT COUNT(*) FROM reviews WHERE parameters_id = ?", (pid,)
+        ).fetchone() == (4,)
+    assert check(store).ok
+    good = store.card_state(card)
+    with sqlite3.connect(store.path) as con:
+        con.execute("UPDATE reviews SET parameters_id = NULL")
+    report = check(store)
+    assert not report.ok and {"stability", "due"} <= set(report.differences[0].fields)
+    with sqlite3.connect(store.path) as con:
+        con.execute("UPDATE reviews SET parameters_id = ? WHERE id > 3", (pid,))
+        con.execute("UPDATE card_states SET stability = 99 WHERE card_id = ?", (card,))
+    report = check(store, repair=True)
+    assert report.repaired == 1 and store.card_state(card) == good
+    assert check(store).ok

@@ -267,3 +267,63 @@ def test_ctrl_c_during_an_upgrade_says_the_database_is_unchanged(tmp_path: Path)
     assert schema(path) == before and not list(tmp_path.glob("*backup*"))
     connect(str(path))  # and its next use upgrades it
     assert schema(path) != before
+
+
+def test_0005_adds_fitted_parameters_and_a_null_parameters_id_without_copying_reviews(
+    tmp_path: Path,
+):
+    """0005 adds fsrs_parameters and reviews.parameters_id (NULL: FSRS's defaults scheduled
+    every older review) with ALTER TABLE, not by rebuilding the reviews table; its
+    downgrade gives back 0004's schema with every review."""
+    path = tmp_path / "learner.sqlite3"
+    old_database(path, "0004")
+    con = sqlite3.connect(path)
+    old_sql = con.execute("SELECT sql FROM sqlite_master WHERE name = 'reviews'").fetchone()[0]
+    old_rows = con.execute("SELECT * FROM reviews ORDER BY id").fetchall()
+    con.close()
+    said: list[str] = []
+    connect(str(path), notify=said.append)
+    assert said[0].startswith("Backed up your database (50 reviews, schema 0004) to ")
+    assert len(list(tmp_path.glob("learner.backup-0004-*.sqlite3"))) == 1
+    assert any(line.startswith("  0005: fsrs_parameters (parameters fitted") for line in said)
+    con = sqlite3.connect(path)
+    new_sql = con.execute("SELECT sql FROM sqlite_master WHERE name = 'reviews'").fetchone()[0]
+    # altered in place: SQLite writes the new column after the last one, nothing else moves
+    added = "desired_retention DOUBLE, parameters_id INTEGER REFERENCES fsrs_parameters (id)"
+    assert new_sql == old_sql.replace("desired_retention DOUBLE", added)
+    assert con.execute("SELECT * FROM reviews ORDER BY id").fetchall() == [
+        (*r, None) for r in old_rows
+    ]
+    assert con.execute("SELECT COUNT(*) FROM fsrs_parameters").fetchone() == (0,)
+    keys = {r[2:5] for r in con.execute("PRAGMA foreign_key_list(reviews)")}
+    assert keys == {("cards", "card_id", "id"), ("fsrs_parameters", "parameters_id", "id")}
+    con.close()
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = alembic_config()
+    with engine.begin() as c:
+        cfg.attributes["connection"] = c
+        command.downgrade(cfg, "0004")
+    engine.dispose()
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT * FROM reviews ORDER BY id").fetchall() == old_rows
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "fsrs_parameters" not in tables
+    con.close()
+
+
+def test_a_failed_0005_leaves_schema_0004_exactly(tmp_path: Path):
+    """The step from 0004 fails after adding the table and the column (the version stamp
+    is refused): both are rolled back with it, in the one transaction."""
+    path = tmp_path / "learner.sqlite3"
+    old_database(path, "0004")
+    con = sqlite3.connect(path)
+    con.execute(
+        "CREATE TRIGGER boom BEFORE UPDATE ON alembic_version WHEN NEW.version_num = '0005' "
+        "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+    )
+    con.commit()
+    con.close()
+    before = schema(path)
+    with pytest.raises(DatabaseError):
+        connect(str(path))
+    assert schema(path) == before

@@ -114,3 +114,81 @@ def test_settings_defaults_and_changes(store: Store):
     assert store.get_setting("retention") == 0.9
     store.set_setting("retention", 0.85)
     assert store.get_setting("retention") == 0.85
+
+
+# ---------------------------------------------------------------- fitted parameters
+
+FITTED = (0.05, 0.25, 0.6, 2.5, 7.0, 0.6, 2.5, 0.02, 1.0, 0.2, 0.8, 2.0, 0.1, 0.3, 1.5, 0.5,
+          2.0, 0.5, 0.1, 0.1, 0.45)  # fmt: skip
+
+
+def kept_parameters(store: Store, weights=FITTED) -> int:
+    """A kept fsrs_parameters row, as quizzer optimize saves one; its id."""
+    import json
+
+    from quizzer.models import FsrsParameters
+
+    with store.write() as s:
+        row = FsrsParameters(
+            parameters=json.dumps(list(weights)), optimizer="test", reviews_fitted=1,
+            reviews_held_out=1, default_log_loss=0.5, default_rmse_bins=0.1,
+            fitted_log_loss=0.4, fitted_rmse_bins=0.05, kept=True,
+        )  # fmt: skip
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def test_recall_follows_the_decay_of_the_parameters_in_use():
+    """FSRS-6: R(t, S) = (1 + F t / S) ** -w20 with F = 0.9 ** (-1 / w20) - 1: 0.9 at t = S
+    whatever w20; elsewhere w20 bends the curve (exact values for S = 10, t = 30)."""
+    from quizzer.schedule import decay_and_factor, recall_at
+
+    before = {"state": 2, "stability": 10.0, "last_review": T0.isoformat()}
+    at = T0 + timedelta(days=30)
+    for weights, w20 in ((None, 0.1542), (FITTED, 0.45)):
+        factor = 0.9 ** (-1 / w20) - 1
+        assert decay_and_factor(weights) == pytest.approx((-w20, factor), rel=1e-12)
+        assert recall_at(before, at, weights) == pytest.approx((1 + factor * 3) ** -w20, rel=1e-12)
+        assert recall_at(before, T0 + timedelta(days=10), weights) == pytest.approx(0.9)
+    assert recall_at(before, at) == pytest.approx(0.8093881, rel=1e-6)
+    assert recall_at(before, at, FITTED) == pytest.approx(0.7692343, rel=1e-6)
+
+
+def test_reviews_record_the_parameters_that_scheduled_them(store: Store):
+    import fsrs
+
+    from quizzer.schedule import Parameters, parameters_in_use
+
+    pid = kept_parameters(store)
+    with store.engine.connect() as c:
+        params = parameters_in_use(c)
+    assert params == Parameters(FITTED, pid)
+    fitted = make_scheduler(0.9, fuzz=False, parameters=params)
+    assert fitted.parameters == FITTED and fitted.parameters_id == pid
+    card = first_new(store)
+    rid = answer(store, fitted, card.id, Rating.EASY, T0)
+    # Easy on a new card: the first stability is w[3] and the interval that of R = 0.9
+    s = store.card_state(card.id)
+    assert s["stability"] == pytest.approx(2.5)
+    assert datetime.fromisoformat(s["due"]) == T0 + timedelta(days=2)  # round(S = 2.5)
+    t = T0 + timedelta(days=5)
+    rid = answer(store, fitted, card.id, Rating.GOOD, t)
+    default_sched = make_scheduler(0.9, fuzz=False)
+    practice = answer(store, None, card.id, None, t + timedelta(days=1), mode="practice")
+    with store.session() as db:
+        got = {r.id: r for r in db.scalars(select(Review))}
+    assert got[rid].parameters_id == pid and got[practice].parameters_id is None
+    expected = fsrs.Scheduler(parameters=FITTED).get_card_retrievability(
+        fsrs.Card(state=fsrs.State.Review, stability=2.5, difficulty=1.0, last_review=T0), t
+    )
+    assert got[rid].retrievability == pytest.approx(expected, rel=1e-12)
+    # practice's recall uses the parameters in use too (read in its transaction)
+    after = store.card_state(card.id)
+    assert got[practice].retrievability == pytest.approx(
+        (1 + (0.9 ** (-1 / 0.45) - 1) * 1 / after["stability"]) ** -0.45, rel=1e-12
+    )
+    # re-rated with the default scheduler: the review now records the defaults
+    assert store.change_rating(rid, Rating.EASY, default_sched)
+    with store.session() as db:
+        assert db.get(Review, rid).parameters_id is None
