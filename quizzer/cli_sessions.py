@@ -199,35 +199,31 @@ def review(ctx: click.Context, limit: int, new_cards: int | None) -> None:
     rated Good (Enter keeps it, h makes it Hard, e Easy); a wrong one Again. Concept
     cards are self-graded. Keys: ? help, s skip, q quit.
 
+    New cards (up to the new-per-day setting a day) take turns by topic, in the order
+    of the notes, skills alternating with concept cards, so the first days reach every
+    topic. A skill starts at level 1; its next level comes only once the level below is
+    proven: answered right twice in review a day or more apart (FSRS's Review state),
+    or remembered with a stability of 7 days or more.
+
     \b
     Example:
       quizzer review
       quizzer review --limit 20 --new 5
     """
-    from quizzer import decks
-    from quizzer.models import utcnow
     from quizzer.prefetch import QuestionSource, Verifier
-    from quizzer.schedule import make_scheduler
-    from quizzer.session import Item, Session
+    from quizzer.schedule import make_scheduler, parameters_in_use
+    from quizzer.session import Session, review_items
     from quizzer.ui import Terminal
 
     store = open_store(ctx, write=True)
-    scheduler = make_scheduler(store.get_setting("retention"))
+    with store.engine.connect() as c:  # quizzer optimize's fitted parameters, else defaults
+        parameters = parameters_in_use(c)
+    scheduler = make_scheduler(store.get_setting("retention"), parameters=parameters)
     new_per_day = store.get_setting("new-per-day") if new_cards is None else new_cards
     verifier = Verifier()
     source = QuestionSource(store, verifier)
 
-    def items():
-        for _ in range(limit):
-            now = utcnow()
-            card = store.next_card(now, new_per_day - store.new_introduced_today(now))
-            if card is None:
-                return
-            if card.kind == "concept":
-                yield Item(card.id, concept=decks.get_card(card.uid.removeprefix("concept:")))
-            else:
-                fut = source.for_skill(card.family, card.difficulty)
-                yield Item(card.id, family=card.family, difficulty=card.difficulty, future=fut)
+    items = review_items(store, source, new_per_day, limit)
 
     from quizzer.store import catalog
 
@@ -235,7 +231,7 @@ def review(ctx: click.Context, limit: int, new_cards: int | None) -> None:
     session = Session(store, Terminal(), "review", scheduler=scheduler, lang=lang_of(ctx))
     session.on_shown = _once(lambda: source.top_up(skills))
     session.on_answer = source.keep_finished
-    _run(session, items(), verifier)
+    _run(session, items, verifier)
     if session.shown == 0:
         verifier.close()
         from quizzer.i18n import t

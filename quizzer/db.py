@@ -40,8 +40,9 @@ __all__ = ["ENV_VAR", "FILENAME", "connect", "default_path", "inspect", "locate"
 
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another quizzer's write lock
 QUIZZER_TABLES = frozenset(
-    {"cards", "card_states", "reviews", "settings", "variants", "anki_notes", "alembic_version"}
-)
+    {"cards", "card_states", "reviews", "settings", "variants", "anki_notes", "fsrs_parameters",
+     "alembic_version"}
+)  # fmt: skip
 CORE_TABLES = frozenset({"cards", "card_states", "reviews", "settings"})
 
 Notify = Callable[[str], None]

@@ -5,24 +5,79 @@ earlier session already verified and kept in the `variants` table, when one was 
 for the same generator version and the same installed torch, and (2) verifies fresh
 variants on a background thread while the learner reads and types, keeping the spares
 for next time. A question is shown only once it is verified, either way.
+
+A new database starts with verified variants shipped inside the package (SHIPPED, written
+by scripts/record_shipped.py with the torch and sympy that verified them): a new learner's
+first questions appear at once too, while the installed torch (and sympy, for the families
+whose formula side is sympy's) is the one that verified them (shipped_variants).
 """
 
 from __future__ import annotations
 
+import functools
+import gzip
+import json
 import random
 import signal
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from quizzer.question import Question
 
 SPARES_PER_SKILL = 3
+SHIPPED = Path(__file__).with_name("shipped_variants.json.gz")
+SHIPPED_FORMAT = 1  # the layout of SHIPPED: {"format", "recorded_with", "variants"}
 
 
+@functools.cache
 def installed_torch_version() -> str:
-    """torch's version without importing torch (about 1.4 s)."""
+    """torch's version without importing torch (about 1.4 s); read once (a few ms)."""
     return metadata.version("torch").split("+")[0]
+
+
+@functools.cache
+def installed_sympy_version() -> str:
+    """sympy's version without importing sympy (about 0.3 s); read once."""
+    return metadata.version("sympy")
+
+
+def shipped_variants(path: Path = SHIPPED) -> list[dict[str, Any]]:
+    """The rows of the `variants` table a new database is stocked with: the verified
+    questions shipped in `path` whose verification holds on this installation. None when
+    the installed torch is not the one that verified them; for a family whose formula side
+    is sympy's, none unless the installed sympy is the recorded one too; for every family,
+    only those of its current generator version. Versions are read from the installed
+    packages' metadata, never by importing torch or sympy. [] when the file is missing or
+    unreadable: sessions then verify in the background, as they do without it."""
+    from quizzer import generators
+    from quizzer.errors import UnknownFamily
+
+    try:
+        record = json.loads(gzip.decompress(path.read_bytes()))
+        if record["format"] != SHIPPED_FORMAT:
+            return []
+        recorded = record["recorded_with"]
+        if recorded["torch"] != installed_torch_version():
+            return []
+        sympy_ok = recorded["sympy"] == installed_sympy_version()
+        rows = []
+        for q in record["variants"]:
+            try:
+                gen = generators.get(q["generator"])
+            except UnknownFamily:  # a family this version no longer has
+                continue
+            if q["version"] != gen.version or (gen.formula_by == "sympy" and not sympy_ok):
+                continue
+            rows.append({"family": q["generator"], "difficulty": q["difficulty"],
+                         "generator_version": q["version"], "seed": q["seed"],
+                         "question": q, "torch_version": recorded["torch"]})  # fmt: skip
+        return rows
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError,
+            metadata.PackageNotFoundError):  # fmt: skip
+        return []
 
 
 def _block_signals() -> None:

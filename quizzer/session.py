@@ -77,6 +77,29 @@ def practice_plan(
         yield fam, lvl, rng.randrange(2**31)
 
 
+def review_items(
+    store: Any,
+    source: Any,
+    new_per_day: int,
+    limit: int,
+    clock: Callable[[], datetime] = utcnow,
+) -> Iterator[Item]:
+    """The cards of a `review` session, each chosen when the learner reaches it
+    (Store.next_card): due cards, then new cards while today's `new_per_day` lasts (in
+    quizzer.newcards' order), then learning cards due soon; at most `limit`. A skill's
+    question comes from `source` (quizzer.prefetch.QuestionSource)."""
+    for _ in range(limit):
+        now = clock()
+        card = store.next_card(now, new_per_day - store.new_introduced_today(now))
+        if card is None:
+            return
+        if card.kind == "concept":
+            yield Item(card.id, concept=decks.get_card(card.uid.removeprefix("concept:")))
+        else:
+            fut = source.for_skill(card.family, card.difficulty)
+            yield Item(card.id, family=card.family, difficulty=card.difficulty, future=fut)
+
+
 class Quit(Exception):
     """The learner typed q."""
 

@@ -217,31 +217,31 @@ class Store:
 
     def next_card(self, now: datetime, new_left: int) -> Card | None:
         """Due cards first (oldest due first), then new cards while the daily limit lasts,
-        then learning cards due within LEARN_AHEAD."""
-        shipped = [e.uid for e in catalog()]  # a row this quizzer cannot show is never chosen
+        in quizzer.newcards' order (topics take turns; a family's next level only once the
+        level below is proven), then learning cards due within LEARN_AHEAD."""
+        from quizzer import newcards
+
+        entries = catalog()
+        shipped = [e.uid for e in entries]  # a row this quizzer cannot show is never chosen
         base = select(Card).join(CardState).where(Card.active.is_(True), Card.uid.in_(shipped))
-        queries = [
-            base.where(CardState.state != schedule.NEW, CardState.due <= now).order_by(
-                CardState.due
-            )
-        ]
-        if new_left > 0:
-            queries.append(
-                base.where(CardState.state == schedule.NEW).order_by(
-                    func.coalesce(Card.difficulty, 1), Card.id
-                )
-            )
-        queries.append(
-            base.where(CardState.state.in_((1, 3)), CardState.due <= now + LEARN_AHEAD).order_by(
-                CardState.due
-            )
-        )
+        due = base.where(CardState.state != schedule.NEW, CardState.due <= now)
+        learning = base.where(CardState.state.in_((1, 3)), CardState.due <= now + LEARN_AHEAD)
         with self.session() as s:
-            for q in queries:
-                card = s.scalars(q.limit(1)).first()
-                if card is not None:
-                    return card
-        return None
+            card = s.scalars(due.order_by(CardState.due).limit(1)).first()
+            if card is None and new_left > 0:
+                # the new cards that may come now (a few hundred rows at most, one query);
+                # the plan's order is the catalog's, so it is applied here, not in SQL
+                new = base.with_only_columns(Card.id, Card.uid).where(
+                    CardState.state == schedule.NEW, newcards.eligible()
+                )
+                rank = newcards.ranks(entries)
+                last = float("inf")  # a card the plan does not place comes after the others
+                first = min(s.execute(new), key=lambda r: (rank.get(r.uid, last), r.id),
+                            default=None)  # fmt: skip
+                card = None if first is None else s.get(Card, first.id)
+            if card is None:
+                card = s.scalars(learning.order_by(CardState.due).limit(1)).first()
+            return card
 
     def due_count(self, now: datetime) -> int:
         q = (
@@ -286,16 +286,25 @@ class Store:
     ) -> int:
         """Store one answer and, for a scheduled review (mode "review" with a rating), the
         card's next FSRS state, computed from the state read inside the same write
-        transaction. Committed before it returns; returns the review's id. `now` defaults
-        to the moment the write lock is held. `misconceptions`: the ids of every known mistake
+        transaction; the review keeps the scheduler's desired retention and parameters
+        (`scheduler.parameters_id`, see quizzer.schedule.make_scheduler). Committed before
+        it returns; returns the review's id. `now` defaults to the moment the write lock is
+        held. `misconceptions`: the ids of every known mistake
         that gives this wrong answer (stored space-separated, see join_mistakes).
         Raises WriteFailed / DatabaseReadOnly."""
         with self.write() as s:
             now = now or utcnow()
             st = s.get(CardState, card_id)
             before = schedule.state_dict(st)
-            recall = schedule.recall_at(before, now)
             scheduled = mode == "review" and rating is not None
+            # the recall predicted by the parameters in use: the scheduler's, or for practice
+            # the newest kept fitted ones (quizzer optimize), read in this transaction
+            weights = (
+                scheduler.parameters
+                if scheduler is not None
+                else schedule.parameters_in_use(s).weights
+            )
+            recall = schedule.recall_at(before, now, weights)
             if scheduled:
                 _apply(st, schedule.next_state(scheduler, card_id, before, rating, now))
             review = Review(
@@ -316,6 +325,7 @@ class Store:
                 prior_state=before["state"],
                 retrievability=recall,
                 desired_retention=scheduler.desired_retention if scheduled else None,
+                parameters_id=getattr(scheduler, "parameters_id", None) if scheduled else None,
                 session_id=session_id,
             )
             s.add(review)
@@ -350,6 +360,7 @@ class Store:
             )
             _apply(st, after)
             review.desired_retention = scheduler.desired_retention
+            review.parameters_id = getattr(scheduler, "parameters_id", None)
             return True
 
     def card_state(self, card_id: int) -> dict[str, Any]:
@@ -360,8 +371,10 @@ class Store:
     def take_variant(
         self, family: str, difficulty: int, version: int, torch: str
     ) -> Question | None:
-        """Pop a ready, torch-verified question for a skill, if one was kept. Under the
-        write lock: two sessions never get the same one."""
+        """Pop a ready, torch-verified question for a skill, if one was kept: the newest
+        first (kept by this installation's sessions before those shipped in the package,
+        stocked when the database was made). Under the write lock: two sessions never get
+        the same one."""
         with self.write() as s:
             row = s.execute(
                 select(Variant.id, Variant.question)
@@ -371,7 +384,7 @@ class Store:
                     Variant.generator_version == version,
                     Variant.torch_version == torch,
                 )
-                .order_by(Variant.id)
+                .order_by(Variant.id.desc())
                 .limit(1)
             ).first()
             if row is None:

@@ -609,20 +609,27 @@ def test_practice_stores_answers_and_leaves_the_schedule_alone(db_path: Path):
 
 
 def answer_every_card(child: pexpect.spawn, kept, cap: int = 6) -> list[str]:
-    """Answer each skill the session shows (right, rated Easy, so none comes back today)
-    until it ends; the uids shown. Quits (q) at the card after `cap` cards, or at a concept
-    card (new concept cards come after the new level-1 skills; counted as "concept")."""
+    """Answer each card the session shows (a skill right, rated Easy; a concept card graded
+    Easy: none comes back today) until it ends; the uids shown ("concept" for a concept
+    card). Quits (q) at the card after `cap` cards."""
     shown = []
     patterns = [SKILL_HEADER, CONCEPT_HEADER, r"Session over: \d+ answered", "Nothing is due"]
     while True:
         i = child.expect(patterns)
         if i >= 2:
             return shown
-        if i == 1 or len(shown) == cap:
+        if len(shown) == cap:
             child.expect_exact(SHOW_PROMPT if i == 1 else "answer> ")
             child.sendline("q")
             child.expect_exact("Session over")
-            return shown + ["concept"] * (i == 1)
+            return shown
+        if i == 1:  # new concept cards take turns with skills (quizzer.newcards)
+            child.expect_exact(SHOW_PROMPT)
+            child.sendline("")
+            child.expect_exact(GRADE_PROMPT)
+            child.sendline("4")
+            shown.append("concept")
+            continue
         fam, lvl = child.match.group(2), int(child.match.group(3))
         answer_skill(child, kept[fam, lvl], "e")
         shown.append(f"skill:{fam}:{lvl}")
@@ -665,7 +672,8 @@ def test_new_per_day_setting_limits_the_next_review(
     stored = read(db_path)
     introduced = [r for r in stored.reviews if r.mode == "review" and r.prior_state == NEW]
     assert len(introduced) == introduced_earlier + shown
-    assert [stored.uids[r.card_id] for r in introduced[introduced_earlier:]] == cards
+    uids = [stored.uids[r.card_id] for r in introduced[introduced_earlier:]]
+    assert [u if u.startswith("skill:") else "concept" for u in uids] == cards
     assert all(r.rating == Rating.EASY for r in introduced)
 
 
