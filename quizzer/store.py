@@ -148,7 +148,7 @@ class Store:
         nothing on a read-only database (its cards are shown as they are)."""
         entries = catalog() if entries is None else entries
         digest = hashlib.sha256("\n".join(sorted(e.uid for e in entries)).encode()).hexdigest()
-        if self.read_only or self._raw_setting("catalog") == digest:
+        if self.read_only or self._raw_setting("catalog")[1] == digest:
             return 0
         now = utcnow()
         wanted = {e.uid: e for e in entries}
@@ -176,23 +176,23 @@ class Store:
         return len(added)
 
     # ---------------------------------------------------------------- settings
-    def _raw_setting(self, key: str) -> Any:
+    def _raw_setting(self, key: str) -> tuple[bool, Any]:
+        """(saved?, value) of a setting, in one read: a null saved value is not a missing
+        one, and another quizzer saving it meanwhile cannot make the two disagree."""
         with self.session() as s:
             row = s.get(Setting, key)
-            return None if row is None else row.value
+            return (False, None) if row is None else (True, row.value)
 
     def get_setting(self, key: str) -> Any:
         """A setting's saved value, or its default. A saved value that is not valid (null,
         not a number, out of range: a hand-edited or damaged database) gives the default,
         with a warning on stderr."""
-        value = self._raw_setting(key)
+        saved, value = self._raw_setting(key)
         if key not in SETTINGS:
             return value
         default = SETTINGS[key][0]
-        if value is None:
-            with self.session() as s:
-                if s.get(Setting, key) is None:
-                    return default
+        if not saved:
+            return default
         if not _VALID[key](value):
             shown = str(value)[:40].encode("unicode_escape").decode("ascii")
             warn(f"the saved setting {key} = {shown} is not valid; using {default} "

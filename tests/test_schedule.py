@@ -116,6 +116,46 @@ def test_settings_defaults_and_changes(store: Store):
     assert store.get_setting("retention") == 0.85
 
 
+def test_a_saved_null_setting_warns_and_a_missing_one_is_silent(store: Store, capsys):
+    """A null saved value is a damaged setting (warned, default used); a missing one is the
+    default, silently. One read tells them apart, so another quizzer saving the setting
+    between two reads cannot turn "missing" into a false warning (seen with 8 processes
+    opening a new database at once)."""
+    from quizzer.models import Setting
+
+    assert store.get_setting("new-per-day") == 10
+    assert capsys.readouterr().err == ""
+    with store.write() as s:
+        s.merge(Setting(key="new-per-day", value=None))
+    assert store.get_setting("new-per-day") == 10
+    assert "the saved setting new-per-day = None is not valid" in capsys.readouterr().err
+
+
+def test_a_setting_saved_by_another_quizzer_while_reading_gives_no_false_warning(
+    store: Store, capsys
+):
+    """Another quizzer saves the setting right after this one's first read: whatever this
+    one then returns (default or the new value), it must not call the setting invalid."""
+    from quizzer.models import Setting
+
+    opened = []
+    plain = store.session
+
+    def session_then_another_quizzer_saves():
+        if len(opened) == 1:  # after the first read: the other process commits its value
+            with store.write() as w:
+                w.merge(Setting(key="new-per-day", value=12))
+        opened.append(1)
+        return plain()
+
+    store.session = session_then_another_quizzer_saves
+    try:
+        assert store.get_setting("new-per-day") in (10, 12)
+    finally:
+        store.session = plain
+    assert capsys.readouterr().err == ""
+
+
 # ---------------------------------------------------------------- fitted parameters
 
 FITTED = (0.05, 0.25, 0.6, 2.5, 7.0, 0.6, 2.5, 0.02, 1.0, 0.2, 0.8, 2.0, 0.1, 0.3, 1.5, 0.5,
