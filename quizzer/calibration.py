@@ -29,14 +29,15 @@ from typing import Any
 MIN_ELAPSED_DAYS = 1.0
 PLOT_BINS = 10  # the report's chart: predicted recall in tenths
 
-# Each card's scheduled reviews in order, read through the (card_id, reviewed_at) index:
-# the bookkeeping per card (previous review, review number, lapses) is done on numpy arrays,
-# several times faster here than a Python loop or SQL window functions over a million rows.
+# Every scheduled review, read in time order from the covering index ix_reviews_stats (one
+# sequential scan: the (card_id, reviewed_at) index would fetch each row from the table in
+# card order, a random read per review, 4x slower at a million reviews on a cold cache);
+# numpy then orders them by card, stably (time order kept within each card), and does the
+# bookkeeping per card (previous review, review number, lapses) on arrays.
 REVIEWS_SQL = """
 SELECT card_id, julianday(reviewed_at), correct, COALESCE(retrievability, -1)
-FROM reviews INDEXED BY ix_reviews_card_time
+FROM reviews INDEXED BY ix_reviews_stats
 WHERE mode = 'review' AND correct IS NOT NULL
-ORDER BY card_id, reviewed_at
 """
 
 
@@ -147,6 +148,7 @@ def calibration(store: Any, parameters: str | None = None) -> dict[str, Any]:
         rows = c.connection.driver_connection.execute(REVIEWS_SQL).fetchall()
     a = np.array(rows, dtype=np.float64).reshape(-1, 4)
     del rows
+    a = a[np.argsort(a[:, 0].astype(np.int64), kind="stable")]  # by card, then time
     card, t, y, r = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
     first = np.ones(len(a), dtype=bool)  # each card's first review: nothing before it
     first[1:] = card[1:] != card[:-1]
