@@ -19,7 +19,8 @@ FIGURES = {
     "accuracy_30d": "share of right answers per family and per topic, reviews and "
     "practice, last 30 days (the 30 x 24 hours before now)",
     "weakest_skills": f"the five skills (family x level) with the lowest accuracy in the "
-    f"last 30 days (at least {WEAKEST_MIN_ANSWERS} answers), ties broken by lower recall; "
+    f"last 30 days (at least {WEAKEST_MIN_ANSWERS} answers, at least one of them wrong: a "
+    "skill always answered right is not weak), ties broken by lower recall; "
     "recall = FSRS probability of remembering the skill now",
     "misconceptions": "the named mistakes that explain most wrong answers in the last 30 "
     "days, with their share of all wrong answers; when several known mistakes give the "

@@ -21,6 +21,7 @@ from typing import Any
 from quizzer import days
 from quizzer import report_charts as charts
 from quizzer import report_data as data
+from quizzer.figures import WEAKEST_MIN_ANSWERS
 from quizzer.models import utcnow
 from quizzer.report_data import weekly_retention
 from quizzer.report_page import TEXT, Page, num, page, pct, plural, say
@@ -83,10 +84,17 @@ def _practise(pg: Page, f: dict[str, Any]) -> None:
     else:
         body.append(pg.p(w["none_scheduled"]))
     words = ("due",)
-    order = weakest_skills(pg.store, pg.now, top=WEAKEST_SHOWN)
+    # the weakest skills by stats' own rule (at least WEAKEST_MIN_ANSWERS answers); before
+    # any skill has that many, the skills answered wrong so far, never a skill always right
+    sk = data.skills(pg.store, pg.now)
+    order = [(s["family"], s["level"]) for s in f["weakest_skills"]]
+    intro = "weakest_intro"
+    if not order:
+        order = [k for k in weakest_skills(pg.store, pg.now, top=len(sk) or 1)
+                 if k in sk and sk[k].right < sk[k].answered][:WEAKEST_SHOWN]  # fmt: skip
+        intro = "missed_intro"
     if order:
         words += ("skill", "accuracy", "recall")
-        sk = data.skills(pg.store, pg.now)
         rows = []
         for family, level in order:
             s = sk[family, level]
@@ -99,8 +107,10 @@ def _practise(pg: Page, f: dict[str, Any]) -> None:
             )
         head = "".join(f"<th>{say(w[k])}</th>" for k in ("col_skill", "col_right",
                                                          "col_accuracy", "col_recall"))  # fmt: skip
-        body.append(pg.p(w["weakest_intro"]) + f"<table class=weakest><tr>{head}</tr>"
-                    + "".join(rows) + "</table>")  # fmt: skip
+        table = f"<table class=weakest><tr>{head}</tr>" + "".join(rows) + "</table>"
+        body.append(pg.p(w[intro].format(n=WEAKEST_MIN_ANSWERS)) + table)
+    elif sk and any(s.answered for s in sk.values()):
+        body.append(pg.p(w["practise_no_mistakes"].format(n=WEAKEST_MIN_ANSWERS)))
     else:
         body.append(pg.p(w["no_skills"]))
     pg.section("practise", w["practise_title"], "".join(body), words)

@@ -124,13 +124,14 @@ class Skill:
 
 def skills(store: Store, now: datetime) -> dict[tuple[str, int], Skill]:
     """Every skill card, by (family, level). Recall is FSRS's forgetting curve
-    R = (1 + FACTOR * t / S) ** DECAY at whole elapsed days t, as quizzer.stats computes it."""
-    from quizzer.schedule import decay_and_factor
+    R = (1 + FACTOR * t / S) ** DECAY at whole elapsed days t, with the parameters in use,
+    as quizzer.stats computes it."""
+    from quizzer.schedule import decay_and_factor, parameters_in_use
 
-    decay, factor = decay_and_factor()
     p = {"now": naive_utc(now), "d30": naive_utc(now - timedelta(days=30))}
     with store.engine.connect() as c:
         rows = list(c.execute(text(SKILLS_SQL), p))
+        decay, factor = decay_and_factor(parameters_in_use(c).weights)
     out = {}
     for family, level, answered, right, state, stability, elapsed in rows:
         recall = None

@@ -251,7 +251,7 @@ def _weakest(
             "recall": recall.get((group, level)),
         }
         for group, level, n, right in acc_rows
-        if level is not None and n >= WEAKEST_MIN_ANSWERS
+        if level is not None and n >= WEAKEST_MIN_ANSWERS and int(right or 0) < n
     ]
     skills.sort(key=lambda s: (s["accuracy"], s["recall"] if s["recall"] is not None else 2,
                                s["skill"]))  # fmt: skip

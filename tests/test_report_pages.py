@@ -394,25 +394,55 @@ def test_wording_tables_match():
     assert not [v for v in [*zh["families"].values(), *zh["topics"].values()] if LATIN.search(v)]
 
 
+def practise_rows(page: str) -> list[tuple[str, int, int, int, int]]:
+    rows = re.findall(r"<code>([\w-]+):(\d)</code></td><td>(\d+) of (\d+)</td><td>(\d+)%</td>",
+                      section(page, "practise"))  # fmt: skip
+    return [(f, int(lvl), int(r), int(n), int(share)) for f, lvl, r, n, share in rows]
+
+
 def test_the_weakest_skills_come_first_with_their_own_figures(pages, histories):
-    """The page's order is the one `quizzer quiz --weakest` drills (stats.weakest_skills),
-    and each row's answers are the history's own over the last 30 days."""
+    """The page's list is `quizzer stats`' weakest skills (same rule: at least
+    WEAKEST_MIN_ANSWERS answers, same order), and each row's answers are the history's own
+    over the last 30 days."""
     from quizzer.db import connect
-    from quizzer.stats import weakest_skills
+    from quizzer.stats import compute
     from quizzer.store import Store
 
     h = histories[30]
     page, _ = pages[30, "en"]
-    rows = re.findall(r"<code>([\w-]+):(\d)</code></td><td>(\d+) of (\d+)</td><td>(\d+)%</td>",
-                      section(page, "practise"))  # fmt: skip
+    rows = practise_rows(page)
     store = Store(connect(str(h.db)))
-    assert [(f, int(lvl)) for f, lvl, *_ in rows] == weakest_skills(store, NOW, top=5)
+    stats_list = compute(store, NOW)["weakest_skills"]
     store.engine.dispose()
+    assert len(rows) == 5
+    assert [(f, lvl) for f, lvl, *_ in rows] == [(s["family"], s["level"]) for s in stats_list]
     for family, level, right, n, share in rows:
         mine = [a["correct"] for a in h.answers if a["family"] == family
-                and a["level"] == int(level) and a["at"] >= NOW - timedelta(days=30)]  # fmt: skip
-        assert (int(right), int(n)) == (sum(mine), len(mine))
-        assert int(share) == round(100 * sum(mine) / len(mine))
+                and a["level"] == level and a["at"] >= NOW - timedelta(days=30)]  # fmt: skip
+        assert (right, n) == (sum(mine), len(mine))
+        assert share == round(100 * sum(mine) / len(mine))
+
+
+def test_day_one_lists_the_skills_missed_never_one_always_right(pages, histories):
+    """Before any skill has WEAKEST_MIN_ANSWERS answers, the page lists the skills answered
+    wrong so far, and says they are not ranked yet; a skill always right is never "weak"."""
+    from quizzer.figures import WEAKEST_MIN_ANSWERS
+
+    h = histories[1]
+    page, _ = pages[1, "en"]
+    counts: dict[tuple[str, int], list[int]] = {}
+    for a in h.answers:
+        if a["family"]:
+            counts.setdefault((a["family"], a["level"]), []).append(a["correct"])
+    ranked = [k for k, v in counts.items() if len(v) >= WEAKEST_MIN_ANSWERS]
+    missed = {k for k, v in counts.items() if sum(v) < len(v)}
+    rows = practise_rows(page)
+    assert rows and all(right < n for _f, _l, right, n, _s in rows)
+    if not ranked:
+        assert {(f, lvl) for f, lvl, *_ in rows} == set(list(missed)[:5]) or (
+            len(rows) == 5 and {(f, lvl) for f, lvl, *_ in rows} <= missed
+        )
+        assert f"No skill has {WEAKEST_MIN_ANSWERS} answers yet" in section(page, "practise")
 
 
 def test_the_printed_log_loss_is_the_test_s_own_computation(pages, histories):
