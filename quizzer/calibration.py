@@ -131,12 +131,20 @@ class Scores:
         return math.sqrt(sq / self.n)
 
 
+# when fitted parameters first scheduled: every review from then on was predicted by them
+FITTED_SINCE_SQL = "SELECT MIN(julianday(fitted_at)) FROM fsrs_parameters WHERE kept"
+
+
 def calibration(store: Any, parameters: str | None = None) -> dict[str, Any]:
-    """{reviews, log_loss, rmse_bins, parameters, bins}: `reviews` is the number scored;
-    `parameters` is "optimized" when parameters fitted by `quizzer optimize` schedule now,
-    else "default" (looked up when not given); `bins` the report's chart (predicted recall
-    in tenths: n, mean predicted, share recalled). log_loss and rmse_bins are None when no
-    review qualifies."""
+    """{reviews, log_loss, rmse_bins, parameters, predicted_by, bins}: `reviews` is the
+    number scored; `parameters` is "optimized" when parameters fitted by `quizzer optimize`
+    schedule now, else "default" (looked up when not given); `predicted_by` how many of the
+    scored reviews' predictions were made by the default parameters and how many by fitted
+    ones ({"default": n, "optimized": n}: the stored recall of each review is the one the
+    parameters in use at that moment gave, so the figures score those, not the parameters in
+    use now; a review counts as fitted when it came after the first kept fit); `bins` the
+    report's chart (predicted recall in tenths: n, mean predicted, share recalled).
+    log_loss and rmse_bins are None when no review qualifies."""
     import numpy as np
 
     with store.engine.connect() as c:
@@ -145,7 +153,9 @@ def calibration(store: Any, parameters: str | None = None) -> dict[str, Any]:
 
             parameters = "default" if parameters_in_use(c).id is None else "optimized"
         # the driver's own cursor: a million rows without SQLAlchemy's per-row processing
-        rows = c.connection.driver_connection.execute(REVIEWS_SQL).fetchall()
+        raw = c.connection.driver_connection
+        rows = raw.execute(REVIEWS_SQL).fetchall()
+        fitted_since = raw.execute(FITTED_SINCE_SQL).fetchone()[0]
     a = np.array(rows, dtype=np.float64).reshape(-1, 4)
     del rows
     a = a[np.argsort(a[:, 0].astype(np.int64), kind="stable")]  # by card, then time
@@ -162,6 +172,7 @@ def calibration(store: Any, parameters: str | None = None) -> dict[str, Any]:
     before = np.cumsum(lapse) - lapse
     lapses = before - before[starts][group]
     p, y = r[scored], y[scored]
+    fitted = 0 if fitted_since is None else int((t[scored] >= fitted_since).sum())
     scores = Scores()
     scores.extend_arrays(p, y, elapsed[scored].astype(np.int64), number[scored], lapses[scored])
     p = np.clip(p, 0.000001, 0.999999)
@@ -172,6 +183,7 @@ def calibration(store: Any, parameters: str | None = None) -> dict[str, Any]:
     )
     out: dict[str, Any] = {"reviews": scores.n, "log_loss": scores.log_loss,
                            "rmse_bins": scores.rmse_bins, "parameters": parameters,
+                           "predicted_by": {"default": scores.n - fitted, "optimized": fitted},
                            "bins": []}  # fmt: skip
     out["bins"] = [{"bin": k, "n": w, "predicted": sp / w, "actual": sy / w}
                    for k, (w, sp, sy) in enumerate(plot) if w]  # fmt: skip

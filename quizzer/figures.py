@@ -31,7 +31,12 @@ FIGURES = {
     "review (FSRS predicts recall across days; same-day relearning steps are left out, as "
     "FSRS's optimizer and srs-benchmark do); log_loss = mean of -ln(predicted probability "
     "of what happened); rmse_bins = srs-benchmark's RMSE over bins of elapsed days, review "
-    "number and lapses; parameters = the FSRS parameters in use (default)",
+    "number and lapses; parameters = the FSRS parameters in use (default, or optimized: "
+    "fitted by quizzer optimize); predicted_by = how many of the scored reviews were "
+    "predicted by the default parameters and how many by fitted ones (each review's "
+    "prediction is the one made when it was answered, so the figures score those); fitted = "
+    "when the parameters in use were fitted and their held-out log loss and RMSE against the "
+    "defaults' (null while the defaults schedule)",
     "timezone": "the learner's time zone ($TZ, else the system's): every day and week above "
     "is a local date there, from local midnight to local midnight (23 or 25 hours across "
     "a daylight-saving change); weeks start on Monday",

@@ -226,8 +226,13 @@ def _calibration(pg: Page, f: dict[str, Any]) -> None:
     if n >= MIN_CALIBRATION:
         body = charts.render(charts.calibration, "calibration", w["calibration_title"],
                              cal.get("bins", []), n, w)  # fmt: skip
-        body += pg.p(w["calibration_caption"], "note") + pg.p(w["cal_numbers"].format(
-            n=num(n), ll=f"{cal['log_loss']:.3f}", rmse=f"{cal['rmse_bins']:.3f}"))  # fmt: skip
+        d, o = cal["predicted_by"]["default"], cal["predicted_by"]["optimized"]
+        by = w["cal_by_mixed"].format(d=num(d), o=num(o)) if d and o else (
+            w["cal_by_optimized"] if o else w["cal_by_default"])  # fmt: skip
+        numbers = w["cal_numbers"].format(
+            n=num(n), ll=f"{cal['log_loss']:.3f}", rmse=f"{cal['rmse_bins']:.3f}", by=by
+        )
+        body += pg.p(w["calibration_caption"], "note") + pg.p(numbers)
         words += ("log_loss", "rmse_bins")
     else:
         nxt = data.next_review(pg.store)

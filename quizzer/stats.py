@@ -79,7 +79,24 @@ def compute(store: Store, now: datetime | None = None) -> dict[str, Any]:
     cal = parallel.start(calibration, store)
     figures = _figures(store, now, today, ahead, p, retention_target)
     figures["calibration"] = cal()
+    figures["calibration"]["fitted"] = _fitted(store)
     return figures
+
+
+def _fitted(store: Store) -> dict[str, Any] | None:
+    """The fitted parameters in use (quizzer optimize), with the held-out figures that had
+    them kept; None while FSRS's defaults schedule."""
+    from quizzer.optimize import in_use
+
+    used = in_use(store)
+    if used is None:
+        return None
+    return {
+        "fitted_at": used["fitted_at"].isoformat(),
+        "reviews_held_out": used["reviews_held_out"],
+        "default": used["default"],
+        "fitted": used["fitted"],
+    }
 
 
 def _figures(

@@ -131,3 +131,30 @@ def test_no_review_a_day_apart_gives_no_figures(tmp_path: Path):
     finally:
         s.engine.dispose()
     assert (cal["reviews"], cal["log_loss"], cal["rmse_bins"], cal["bins"]) == (0, None, None, [])
+
+
+def test_predictions_are_counted_by_the_parameters_that_made_them(store: Store):
+    """A fit kept in the middle of the history: the scored reviews after it were predicted by
+    the fitted parameters, those before by the defaults (the figures score the stored
+    predictions, so stats says whose they are)."""
+    import json as _json
+
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    from quizzer.models import FsrsParameters
+
+    start = NOW - timedelta(days=30)
+    fit_at = start + timedelta(minutes=12000)  # between the z-score reviews at 10085 and 20160
+    scored_after = [(f, lvl, m) for (f, lvl), steps in PLAN.items() for m, _ in steps if m > 12000]
+    assert calibration(store)["predicted_by"] == {"default": 6, "optimized": 0}
+    with store.write() as s:
+        s.add(FsrsParameters(
+            fitted_at=fit_at, parameters=_json.dumps(list(DEFAULT_PARAMETERS)), optimizer="test",
+            reviews_fitted=1, reviews_held_out=1, default_log_loss=0.5, default_rmse_bins=0.1,
+            fitted_log_loss=0.4, fitted_rmse_bins=0.1, kept=True,
+        ))  # fmt: skip
+    cal = calibration(store)
+    # after 12000 min: conv-output at 14400 and 30240, z-score at 20160 (all scored)
+    assert len(scored_after) == 3
+    assert cal["predicted_by"] == {"default": 3, "optimized": 3}
+    assert cal["parameters"] == "optimized"

@@ -125,7 +125,17 @@ def test_the_command_keeps_them_and_the_next_review_uses_them(runner, learner_db
     assert used["fitted"]["log_loss"] == fitted_ll and used["reviews_held_out"] == held_out
     assert calibration(store)["parameters"] == "optimized"
     stats = json.loads(runner.invoke(cli, [*db, "stats", "--json"]).output)
-    assert stats["calibration"]["parameters"] == "optimized"
+    cal = stats["calibration"]
+    assert cal["parameters"] == "optimized"
+    # the scored predictions were all made before the fit, by the defaults: said so, and the
+    # fitted parameters' own figures are the held-out ones, not the stored predictions'
+    assert cal["predicted_by"] == {"default": cal["reviews"], "optimized": 0}
+    assert cal["fitted"]["fitted"]["log_loss"] == fitted_ll
+    assert cal["fitted"]["default"]["log_loss"] == default_ll
+    assert cal["fitted"]["reviews_held_out"] == held_out
+    text_out = runner.invoke(cli, [*db, "stats"], env={"COLUMNS": "300"}).output
+    assert "predicted by FSRS's default parameters" in text_out
+    assert f"log loss {fitted_ll:.4f} against {default_ll:.4f} for the defaults" in text_out
     store.engine.dispose()
     # the next review (a concept card, overdue since the simulation ended): Enter shows the
     # answer, Enter grades it Good

@@ -467,3 +467,6 @@ def test_the_printed_log_loss_is_the_test_s_own_computation(pages, histories):
     assert len(losses) > 1000
     assert (f"{len(losses):,} reviews scored: log loss {sum(losses) / len(losses):.3f},"
             in section(page, "calibration"))  # fmt: skip
+    # whose predictions these are: the history never ran quizzer optimize
+    assert ("Each was predicted when it was answered, by FSRS's default parameters."
+            in section(page, "calibration"))  # fmt: skip
