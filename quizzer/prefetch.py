@@ -164,7 +164,13 @@ def as_generated(q: Question, family: str, difficulty: int) -> bool:
     except Exception:  # anything a damaged row can make a generator raise
         return False
     mine = q.to_dict()
-    return all(mine[k] == v for k, v in fresh.items() if k not in ("verified_by", "torch_check"))
+    if not all(mine[k] == v for k, v in fresh.items() if k not in ("verified_by", "torch_check")):
+        return False
+    kept = generators.kept_texts(q)  # the Chinese text stored with it, if any
+    try:
+        return kept is None or kept == generators.get(family).zh(q)
+    except Exception:  # a damaged row's params
+        return False
 
 
 class Kept(Future):

@@ -36,8 +36,8 @@ def skill_variants(family: str, level: int, per_skill: int) -> list[dict]:
     seeds = [rng.randrange(2**20, 2**31) for _ in range(TRIES)]
     kept: dict[str, dict] = {}
     for q in draw_many(family, seeds, level):
-        if q.uid not in kept:
-            kept[q.uid] = q.to_dict()
+        if q.uid not in kept:  # with its Chinese text: shown without waiting for sympy
+            kept[q.uid] = {**q.to_dict(), "texts": generators.texts(q)}
         if len(kept) == per_skill:
             break
     return list(kept.values())

@@ -29,7 +29,7 @@ from quizzer import generators, prefetch
 from quizzer.answers import typed_form
 from quizzer.db import connect
 from quizzer.migrate import HEAD, alembic_config
-from quizzer.models import Review
+from quizzer.models import Review, Variant
 from quizzer.prefetch import SHIPPED, QuestionSource, Verifier, shipped_variants
 from quizzer.question import Question
 from quizzer.store import Store
@@ -66,7 +66,7 @@ def test_every_skill_ships_distinct_current_verified_variants():
     assert set(record["recorded_with"]) == {"torch", "sympy", "python"}
     by_skill: dict[tuple[str, int], list[Question]] = {}
     for d in record["variants"]:
-        q = Question.from_dict(d)
+        q = Question.from_dict({k: v for k, v in d.items() if k != "texts"})
         assert q.verified and q.version == generators.get(q.generator).version, d["generator"]
         by_skill.setdefault((q.generator, q.difficulty), []).append(q)
     skills = {(f, lvl) for f in generators.families()
@@ -89,8 +89,10 @@ def test_shipped_variants_reverify_with_the_installed_torch(family: str):
     for d in record["variants"]:
         if d["generator"] != family:
             continue
-        want = Question.from_dict(d)
+        want = Question.from_dict({k: v for k, v in d.items() if k != "texts"})
         got = draw(family, want.seed, want.difficulty)
+        # its Chinese text, shown without building it (and importing sympy) again
+        assert d["texts"] == generators.texts(got), f"{family} seed {want.seed}: zh text"
         got_d, want_d = got.to_dict(), want.to_dict()
         for key in ("verified_by", "torch_check"):
             got_d.pop(key), want_d.pop(key)
@@ -328,7 +330,8 @@ def spawn(db: Path, *args: str) -> pexpect.spawn:
 
 def the_shipped_question_on_screen(screen: str) -> Question:
     screen = screen.replace("\r\n", "\n")
-    found = [Question.from_dict(d) for d in shipped()["variants"] if d["prompt"] in screen]
+    found = [Question.from_dict({k: v for k, v in d.items() if k != "texts"})
+             for d in shipped()["variants"] if d["prompt"] in screen]  # fmt: skip
     assert len(found) == 1, screen
     return found[0]
 
@@ -389,3 +392,50 @@ def test_a_first_review_shows_a_shipped_question_at_once_and_never_again(tmp_pat
     assert (second.question["generator"], second.question["difficulty"]) == (family, level)
     assert second.question["seed"] != first.seed
     assert second.question["prompt"] != first.prompt
+
+
+CHINESE_WITHOUT_SYMPY = """
+import sys
+from quizzer import generators
+from quizzer.db import connect
+from quizzer.store import Store
+
+store = Store(connect(sys.argv[1]))
+q = store.take_variant("regularization", 1, generators.get("regularization").version,
+                       sys.argv[2])
+shown = generators.localized(q, "zh")
+assert "sympy" not in sys.modules, "the Chinese text waited for sympy"
+assert shown == generators.get("regularization").zh(q)  # builds it (imports sympy) to compare
+print("ok")
+"""
+
+
+def test_a_kept_variant_is_shown_in_chinese_without_importing_sympy(tmp_path: Path):
+    """regularization (a sympy family, and the first new card) keeps its Chinese text with
+    its variant: `--lang zh` shows it at once, and the text is the one zh() builds."""
+    out = subprocess.run(
+        [sys.executable, "-c", CHINESE_WITHOUT_SYMPY, str(tmp_path / "new.sqlite3"),
+         prefetch.installed_torch_version()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_a_kept_chinese_text_that_differs_from_the_generator_is_refused(tmp_path: Path):
+    """A variant row whose stored Chinese text was changed (by hand, or damage) fails the
+    comparison with its generator, as a changed question does: never shown."""
+    store = Store(connect(str(tmp_path / "learner.sqlite3")))
+    torch = prefetch.installed_torch_version()
+    version = generators.get("regularization").version
+    q = store.take_variant("regularization", 1, version, torch)
+    assert q is not None and prefetch.as_generated(q, "regularization", 1)
+    with store.write() as s:
+        row = s.scalars(select(Variant).where(Variant.family == "regularization",
+                                              Variant.difficulty == 1)
+                        .order_by(Variant.id.desc())).first()  # the one taken next  # fmt: skip
+        data = dict(row.question)
+        data["texts"] = {"zh": {**data["texts"]["zh"], "answer": "42"}}
+        row.question = data
+    q = store.take_variant("regularization", 1, version, torch)
+    assert q is not None and not prefetch.as_generated(q, "regularization", 1)
+    store.engine.dispose()

@@ -154,12 +154,42 @@ def get(family: str) -> Generator:
 LANGUAGES = ("en", "zh")
 
 
+# Chinese texts kept with a stored variant (quizzer.store.take_variant), by question: a sympy
+# family builds its Chinese text with sympy (~0.4 s to import), which the first prompt of a
+# session must not wait for. quizzer.prefetch.as_generated checks them against zh().
+_TEXTS: dict[tuple[str, int, int, int, int], dict[str, str]] = {}
+TEXT_KEYS = ("prompt", "answer", "solution")
+
+
+def _identity(q: Question) -> tuple[str, int, int, int, int]:
+    return (q.generator, q.version, q.difficulty, q.seed, q.attempt)
+
+
+def texts(q: Question) -> dict[str, dict[str, str]]:
+    """The texts to keep with a stored variant: {"zh": zh(q)}."""
+    return {"zh": get(q.generator).zh(q)}
+
+
+def remember_texts(q: Question, kept: Any) -> None:
+    """Use `kept` (texts(q) as stored with q's variant) for localized(q, "zh"), when it has
+    the right form; anything else is ignored (zh() then builds the text when shown)."""
+    zh = kept.get("zh") if isinstance(kept, dict) else None
+    if isinstance(zh, dict) and all(isinstance(zh.get(k), str) for k in TEXT_KEYS):
+        _TEXTS[_identity(q)] = {k: zh[k] for k in TEXT_KEYS}
+
+
+def kept_texts(q: Question) -> dict[str, str] | None:
+    """The Chinese texts remembered for q (remember_texts), if any."""
+    return _TEXTS.get(_identity(q))
+
+
 def localized(q: Question, lang: str) -> dict[str, str]:
     """prompt, answer and solution of q in lang ("en" or "zh")."""
     if lang == "en":
         return {"prompt": q.prompt, "answer": q.answer, "solution": q.solution}
     if lang == "zh":
-        return get(q.generator).zh(q)
+        kept = _TEXTS.get(_identity(q))
+        return dict(kept) if kept is not None else get(q.generator).zh(q)
     raise ValueError(f"unknown language {lang!r}")
 
 
