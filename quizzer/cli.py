@@ -121,7 +121,8 @@ def topics(ctx: click.Context, as_json: bool) -> None:
       quizzer --lang zh topics --json
     """
     from quizzer import decks, generators
-    from quizzer.i18n import topic
+    from quizzer.i18n import counted, t, topic
+    from quizzer.ui import cells, padded
 
     lang = lang_of(ctx)
     fams = []
@@ -130,7 +131,7 @@ def topics(ctx: click.Context, as_json: bool) -> None:
         fams.append(
             {
                 "id": f,
-                "topic": g.topic_zh if lang == "zh" and g.topic_zh else g.topic,
+                "topic": topic(g.topic, lang),
                 "title": g.title_zh if lang == "zh" and g.title_zh else g.title,
                 "levels": g.levels,
                 "cards": g.levels,
@@ -150,19 +151,23 @@ def topics(ctx: click.Context, as_json: bool) -> None:
         out = {"lang": lang, "families": fams, "decks": dks}
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    zh = lang == "zh"
-    click.echo(
-        "生成题族（quizzer quiz 题族）：" if zh else "Generator families (quizzer quiz FAMILY):"
-    )
+    # columns padded by terminal cells (a Chinese character takes two), not characters
+    id_width = max(20, *(len(x["id"]) for x in fams + dks))
+    topic_width = max(24, *(cells(x["topic"]) for x in fams + dks))
+    click.echo(t("topics_families", lang))
     for f in fams:
-        levels = f"难度 1-{f['levels']}" if zh else f"levels 1-{f['levels']}"
-        click.echo(f"  {f['id']:<20} {f['topic']:<24} {levels}  {f['title']}")
-    click.echo(
-        "概念卡组（quizzer review 复习）：" if zh else "Concept decks (reviewed by quizzer review):"
-    )
+        levels = t("topics_levels", lang, top=f["levels"])
+        click.echo(
+            f"  {padded(f['id'], id_width)} {padded(f['topic'], topic_width)} {levels}  "
+            f"{f['title']}"
+        )
+    click.echo(t("topics_decks", lang))
+    count_width = max(cells(counted("n_cards", d["cards"], lang)) for d in dks)
     for d in dks:
-        cards = f"{d['cards']:>3} 张" if zh else f"{d['cards']:>3} cards"
-        click.echo(f"  {d['id']:<20} {d['topic']:<24} {cards}  {d['title']}")
+        cards = padded(counted("n_cards", d["cards"], lang), count_width, right=True)
+        click.echo(
+            f"  {padded(d['id'], id_width)} {padded(d['topic'], topic_width)} {cards}  {d['title']}"
+        )
 
 
 # ---------------------------------------------------------------- generate
@@ -229,12 +234,13 @@ def _print_question(q: Any, as_json: bool, lang: str) -> None:
         click.echo(("答案：" if lang == "zh" else "Answer: ") + text["answer"] + "\n")
 
 
-@cli.command()
+@cli.command(context_settings={"ignore_unknown_options": True})  # -3 reaches the check
 @click.argument("key", required=False)
 @click.argument("value", required=False)
 @click.pass_context
 def config(ctx: click.Context, key: str | None, value: str | None) -> None:
-    """Show or change a setting: new-per-day, retention (0.70-0.99), lang (en or zh).
+    """Show or change a setting: new-per-day (a whole number, 0-1000), retention
+    (0.70-0.99), lang (en or zh). A value out of range is refused and nothing is saved.
 
     \b
     Example:
@@ -254,20 +260,43 @@ def config(ctx: click.Context, key: str | None, value: str | None) -> None:
             shown = printable(str(store.get_setting(k)), multiline=False)  # as stored: any text
             click.echo(f"{k} = {shown}    ({SETTINGS[k][2]})")
         return
-    kind = SETTINGS[key][1]
-    try:
-        parsed: float | int | str = {"int": int, "float": float, "str": str}[kind](value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a number", param_hint=key) from None
-    if key == "retention" and not 0.7 <= parsed <= 0.99:
-        raise click.BadParameter("must be between 0.70 and 0.99", param_hint=key)
-    if key == "new-per-day" and not 0 <= parsed <= 1000:
-        raise click.BadParameter("must be between 0 and 1000", param_hint=key)
-    if key == "lang" and parsed not in ("en", "zh"):
-        raise click.BadParameter("must be en or zh", param_hint=key)
+    parsed = _setting_value(key, value, lang_of(ctx))
     store = open_store(ctx, write=True)  # checked before the database is opened
     store.set_setting(key, parsed)
     click.echo(f"{key} = {printable(str(parsed), multiline=False)}")
+
+
+def _setting_value(key: str, value: str, lang: str) -> float | int | str:
+    """value, typed for setting `key`, parsed and checked against quizzer.store's RANGES
+    and CHOICES; a ClickException saying what the setting accepts (one line, exit 1)."""
+    import math
+
+    from quizzer.i18n import t
+    from quizzer.store import CHOICES, RANGES, SETTINGS
+
+    kind = SETTINGS[key][1]
+    if key in CHOICES:
+        if value not in CHOICES[key]:
+            raise click.ClickException(
+                t("config_choice", lang, setting=key, choices=", ".join(CHOICES[key]))
+            )
+        return value
+    lo, hi = RANGES[key]
+    if kind == "int":
+        try:
+            number: float = int(value)
+        except ValueError:
+            number = math.nan
+        message = t("config_whole_number", lang, setting=key, lo=lo, hi=hi)
+    else:
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        message = t("config_number", lang, setting=key, lo=f"{lo:.2f}", hi=f"{hi:.2f}")
+    if not lo <= number <= hi:  # nan (not a number) fails this too
+        raise click.ClickException(message)
+    return number
 
 
 for _command in (

@@ -38,6 +38,7 @@ def check(ctx: click.Context, repair: bool) -> None:
       quizzer check --repair
     """
     from quizzer.check import check as run_check
+    from quizzer.i18n import counted
 
     store = open_store(ctx, write=repair)
     click.echo(f"Checking {store.path}")
@@ -50,7 +51,8 @@ def check(ctx: click.Context, repair: bool) -> None:
         ctx.exit(1)
     click.echo("SQLite integrity check: ok")
     if report.foreign_keys:
-        click.echo(f"Foreign keys: {report.foreign_keys} rows point to cards that do not exist")
+        rows = counted("n_rows", report.foreign_keys)
+        click.echo(f"Foreign keys: {rows} point to cards that do not exist")
     note = (
         f" ({report.due_not_compared:,} last reviewed before due dates were recorded "
         "replayably: their due dates were not compared)"
@@ -58,7 +60,8 @@ def check(ctx: click.Context, repair: bool) -> None:
         else ""
     )
     click.echo(
-        f"Schedule: {report.cards:,} cards, {report.reviews:,} scheduled reviews replayed{note}."
+        f"Schedule: {counted('n_cards', report.cards)}, "
+        f"{counted('n_scheduled_reviews', report.reviews)} replayed{note}."
     )
     if not report.differences:
         click.echo("Every card's state is the replay of its reviews.")
@@ -66,12 +69,12 @@ def check(ctx: click.Context, repair: bool) -> None:
             ctx.exit(1)
         return
     verb = "Rebuilt" if report.repaired else "Differ from their reviews"
-    click.echo(f"{verb}: {len(report.differences):,} cards")
+    click.echo(f"{verb}: {counted('n_cards', len(report.differences))}")
     for d in report.differences[:20]:
         changes = ", ".join(
             f"{name} {_shown(a)} → {_shown(b)}" for name, (a, b) in d.fields.items()
         )
-        click.echo(f"  {d.uid} ({d.reviews} reviews): {changes}")
+        click.echo(f"  {d.uid} ({counted('n_reviews', d.reviews)}): {changes}")
     if len(report.differences) > 20:
         click.echo(f"  … and {len(report.differences) - 20:,} more")
     if not report.repaired:
@@ -101,6 +104,7 @@ def backup(ctx: click.Context, out: str) -> None:
     from quizzer.backup import backup_to
     from quizzer.db import inspect, locate
     from quizzer.errors import DatabaseError
+    from quizzer.i18n import counted
 
     loc = locate(ctx.obj["db"])
     if not inspect(loc).exists:  # checked like any database; an old schema is copied as is
@@ -108,6 +112,7 @@ def backup(ctx: click.Context, out: str) -> None:
     written, copied = backup_to(loc.path, out)
     size = copied.bytes / 1e6
     click.echo(
-        f"Backed up {copied.reviews:,} reviews of {copied.cards:,} cards to {written} "
+        f"Backed up {counted('n_reviews', copied.reviews)} of "
+        f"{counted('n_cards', copied.cards)} to {written} "
         f"({size:.1f} MB)."
     )

@@ -9,6 +9,7 @@ import click
 
 from quizzer.cli_common import lang_of, open_store
 from quizzer.errors import QuizzerError
+from quizzer.i18n import counted
 
 # ---------------------------------------------------------------- export
 
@@ -53,15 +54,12 @@ def _export_notes(
             )
     for s in short:
         click.echo(
-            f"{s.family} level {s.level}: only {_plural(s.found, 'distinct question')} in "
-            f"{s.tried:,} seeds from {seed}, so {s.found} variants instead of {s.wanted}.",
+            f"{s.family} level {s.level}: only {counted('n_distinct_questions', s.found)} in "
+            f"{s.tried:,} seeds from {seed}, so {counted('n_variants', s.found)} instead of "
+            f"{s.wanted}.",
             err=True,
         )
     return concept + generated
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _export_options(fn: Any) -> Any:
@@ -154,9 +152,9 @@ def export_anki(
     changed = sum(1 for r in records if r.mtime == stamp)
     n_gen = sum(1 for n in notes if n.generated)
     click.echo(
-        f"Wrote {target}: {len(notes)} notes ({len(notes) - n_gen} concept, {n_gen} generated) "
-        f"in {_plural(len({n.deck for n in notes}), 'deck')}; {changed} new or changed since the "
-        "last export."
+        f"Wrote {target}: {counted('n_notes', len(notes))} ({len(notes) - n_gen} concept, "
+        f"{n_gen} generated) in {counted('n_decks', len({n.deck for n in notes}))}; {changed} "
+        "new or changed since the last export."
     )
     if made_for_older_note_type(previous):
         click.echo(
@@ -203,8 +201,8 @@ def export_csv(
     notes = _export_notes(ctx, names, variants, seed, export_lang)
     if to_file:
         target = atomic_write(out, lambda tmp: write_csv(notes, tmp), fmt)
-        click.echo(f"Wrote {target}: {len(notes)} rows.")
+        click.echo(f"Wrote {target}: {counted('n_rows', len(notes))}.")
         return
     # a reader that stops early (| head) raises BrokenPipeError: quizzer.cli ends quietly
     write_stdout(lambda tmp: write_csv(notes, tmp), sys.stdout.buffer)
-    click.echo(f"Wrote {len(notes)} rows to standard output.", err=True)
+    click.echo(f"Wrote {counted('n_rows', len(notes))} to standard output.", err=True)

@@ -10,6 +10,8 @@ import click
 
 from quizzer.cli_common import lang_of, open_store
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C
+
 
 @click.command()
 @click.option(
@@ -40,6 +42,8 @@ def optimize(ctx: click.Context, retention: bool, dry_run: bool) -> None:
     figures stored with it are its honest held-out figures, and your newest reviews join
     the fit the next time you run it.
 
+    Ctrl-C stops it with nothing saved (exit status 130).
+
     It needs at least 500 reviews a day or more after the card's previous review (400 to
     fit, 100 to score); with fewer it says how many you have and changes nothing.
 
@@ -50,10 +54,48 @@ def optimize(ctx: click.Context, retention: bool, dry_run: bool) -> None:
     """
     from quizzer import optimize as opt
     from quizzer.i18n import t
-    from quizzer.schedule import parameters_in_use
 
     lang = lang_of(ctx)
     store = open_store(ctx, write=not dry_run)
+    try:
+        outcome, suggested = _fit(store, lang, retention)
+        if not dry_run:
+            opt.save(store, outcome)  # one transaction: an interrupt inside it rolls back
+    except KeyboardInterrupt:  # Ctrl-C: what was fitted and scored is dropped
+        click.echo(t("optimize_interrupted", lang), err=True)
+        ctx.exit(EXIT_INTERRUPTED)
+    _show(outcome, lang)
+    figures = {
+        "fitted": f"{outcome.fitted.log_loss:.4f}",
+        "default": f"{outcome.default.log_loss:.4f}",
+    }
+    if dry_run:
+        key = "optimize_would_keep" if outcome.kept else "optimize_would_not_keep"
+        click.echo(t(key, lang, **figures))
+    elif outcome.kept:
+        click.echo(t("optimize_kept", lang, **figures))
+    else:
+        now_in_use = opt.in_use(store)
+        staying = (
+            t("optimize_staying_default", lang)
+            if now_in_use is None
+            else t("optimize_staying_fitted", lang, date=f"{now_in_use['fitted_at']:%Y-%m-%d}")
+        )
+        click.echo(t("optimize_not_kept", lang, staying=staying, **figures))
+    if suggested is not None:
+        current = f"{store.get_setting('retention'):.2f}"
+        lowest = suggested <= opt.RETENTIONS[0]  # fsrs-rs's answer at the search's bound
+        key = "optimize_retention_lowest" if lowest else "optimize_retention"
+        click.echo(t(key, lang, suggested=f"{suggested:.2f}", current=current))
+
+
+def _fit(store: Any, lang: str, retention: bool) -> tuple[Any, float | None]:
+    """Fit and score, with a progress bar: the optimize.Outcome, and the suggested desired
+    retention (None without --retention). Saves nothing."""
+    from quizzer import optimize as opt
+    from quizzer.i18n import t
+    from quizzer.schedule import parameters_in_use
+
     with _progress() as bar:
         step = bar.stage(t("optimize_stage_read", lang))
         history = opt.load(store)
@@ -86,51 +128,23 @@ def optimize(ctx: click.Context, retention: bool, dry_run: bool) -> None:
                 history, use, len(history), store.get_setting("new-per-day")
             )
             step.done()
-    _show(outcome, lang)
-    figures = {
-        "fitted": f"{outcome.fitted.log_loss:.4f}",
-        "default": f"{outcome.default.log_loss:.4f}",
-    }
-    if dry_run:
-        key = "optimize_would_keep" if outcome.kept else "optimize_would_not_keep"
-        click.echo(t(key, lang, **figures))
-    else:
-        opt.save(store, outcome)
-        if outcome.kept:
-            click.echo(t("optimize_kept", lang, **figures))
-        else:
-            now_in_use = opt.in_use(store)
-            staying = (
-                t("optimize_staying_default", lang)
-                if now_in_use is None
-                else t("optimize_staying_fitted", lang, date=f"{now_in_use['fitted_at']:%Y-%m-%d}")
-            )
-            click.echo(t("optimize_not_kept", lang, staying=staying, **figures))
-    if suggested is not None:
-        current_retention = f"{store.get_setting('retention'):.2f}"
-        click.echo(
-            t("optimize_retention", lang, suggested=f"{suggested:.2f}", current=current_retention)
-        )
+    return outcome, suggested
 
 
 def _show(outcome: Any, lang: str) -> None:
     """The split, then both sets' held-out figures as a small table (padded by display
     width, so the Chinese column lines up)."""
-    from rich.cells import cell_len
-
-    from quizzer.i18n import t
+    from quizzer.i18n import counted, t
+    from quizzer.ui import cells, padded
 
     click.echo(
         t(
             "optimize_split", lang, optimizer=outcome.optimizer,
-            fitted=f"{outcome.reviews_fitted:,}", held_out=f"{outcome.reviews_held_out:,}",
+            fitted=counted("n_scheduled_reviews", outcome.reviews_fitted, lang),
+            held_out=counted("n_reviews", outcome.reviews_held_out, lang),
             split=f"{outcome.split_at:%Y-%m-%d %H:%M} UTC",
         )
     )  # fmt: skip
-
-    def pad(text: str, width: int, right: bool = False) -> str:
-        space = " " * max(0, width - cell_len(text))
-        return space + text if right else text + space
 
     rows = [
         (t("optimize_col_params", lang), t("optimize_col_log_loss", lang),
@@ -140,11 +154,11 @@ def _show(outcome: Any, lang: str) -> None:
         (t("optimize_row_fitted", lang), f"{outcome.fitted.log_loss:.4f}",
          f"{outcome.fitted.rmse_bins:.4f}"),
     ]  # fmt: skip
-    widths = [max(cell_len(r[k]) for r in rows) for k in range(3)]
+    widths = [max(cells(r[k]) for r in rows) for k in range(3)]
     for name, log_loss, rmse in rows:
         click.echo(
-            f"  {pad(name, widths[0])}  {pad(log_loss, widths[1], True)}  "
-            f"{pad(rmse, widths[2], True)}"
+            f"  {padded(name, widths[0])}  {padded(log_loss, widths[1], True)}  "
+            f"{padded(rmse, widths[2], True)}"
         )
 
 

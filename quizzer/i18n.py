@@ -202,11 +202,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "模拟不同的目标记忆保持率",
     },
     "optimize_split": {
-        "en": "Fitted with {optimizer} on your {fitted} scheduled reviews before {split}; "
-        "scored on the {held_out} reviews since then that came a day or more after the "
-        "card's previous review (held out: not fitted on).",
-        "zh": "用 {optimizer} 在你 {split} 之前的 {fitted} 次复习上拟合；在此后 {held_out} 次"
-        "距同一卡片上次复习至少一天的复习上评估（留出数据，未参与拟合）。",
+        "en": "Fitted with {optimizer} on your {fitted} before {split}; scored on the "
+        "{held_out} since then that came a day or more after the card's previous review "
+        "(held out: not fitted on).",
+        "zh": "用 {optimizer} 在你 {split} 之前的 {fitted}上拟合；在此后距同一卡片上次复习"
+        "至少一天的 {held_out}上评估（留出数据，未参与拟合）。",
     },
     "optimize_col_params": {"en": "parameters", "zh": "参数"},
     "optimize_col_log_loss": {"en": "log loss", "zh": "对数损失"},
@@ -250,37 +250,91 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "建议的目标记忆保持率：{suggested}（按你自己的答题用时模拟，每记住一张卡片所花"
         "复习时间最少；当前为 {current}）。设置方法：quizzer config retention {suggested}",
     },
+    "optimize_retention_lowest": {
+        "en": "Suggested desired retention: {suggested}, the lowest quizzer's search allows: "
+        "your answers cost so little time, the wrong ones included, that in fsrs-rs's "
+        "simulation of your own answer times forgetting a card and learning it again costs "
+        "less than reviewing it often; a still lower retention might save more, but quizzer "
+        "does not search below {suggested}. Now {current}. Set it with: quizzer config "
+        "retention {suggested}",
+        "zh": "建议的目标记忆保持率：{suggested}，这是 quizzer 搜索范围的下限：你的答题用时很短"
+        "（答错的也是），按你自己的答题用时模拟，忘记一张卡片再重新学会，比频繁复习它花的时间"
+        "更少；更低的保持率也许还能省时间，但 quizzer 不在 {suggested} 以下搜索。当前为 "
+        "{current}。设置方法：quizzer config retention {suggested}",
+    },
+    "optimize_interrupted": {
+        "en": "quizzer optimize: interrupted; nothing was saved",
+        "zh": "quizzer optimize：已中断；没有保存任何内容",
+    },
+    "topics_families": {
+        "en": "Generator families (quizzer quiz FAMILY):",
+        "zh": "生成题族（quizzer quiz 题族）：",
+    },
+    "topics_decks": {
+        "en": "Concept decks (reviewed by quizzer review):",
+        "zh": "概念卡组（quizzer review 复习）：",
+    },
+    "topics_levels": {"en": "levels 1-{top}", "zh": "难度 1-{top}"},
+    "config_whole_number": {
+        "en": "{setting} must be a whole number from {lo} to {hi}",
+        "zh": "{setting} 必须是 {lo} 到 {hi} 之间的整数",
+    },
+    "config_number": {
+        "en": "{setting} must be a number from {lo} to {hi}",
+        "zh": "{setting} 必须是 {lo} 到 {hi} 之间的数",
+    },
+    "config_choice": {
+        "en": "{setting} must be one of: {choices}",
+        "zh": "{setting} 必须是以下之一：{choices}",
+    },
+    # Counted nouns, filled by counted(): "{n} reviews", and the `_one` form for n = 1
+    # (Chinese has no plural: its `_one` entries repeat the general text).
+    "n_reviews": {"en": "{n} reviews", "zh": "{n} 次复习"},
+    "n_reviews_one": {"en": "{n} review", "zh": "{n} 次复习"},
+    "n_scheduled_reviews": {"en": "{n} scheduled reviews", "zh": "{n} 次计划复习"},
+    "n_scheduled_reviews_one": {"en": "{n} scheduled review", "zh": "{n} 次计划复习"},
+    "n_cards": {"en": "{n} cards", "zh": "{n} 张卡片"},
+    "n_cards_one": {"en": "{n} card", "zh": "{n} 张卡片"},
+    "n_rows": {"en": "{n} rows", "zh": "{n} 行"},
+    "n_rows_one": {"en": "{n} row", "zh": "{n} 行"},
+    "n_notes": {"en": "{n} notes", "zh": "{n} 条笔记"},
+    "n_notes_one": {"en": "{n} note", "zh": "{n} 条笔记"},
+    "n_decks": {"en": "{n} decks", "zh": "{n} 个卡组"},
+    "n_decks_one": {"en": "{n} deck", "zh": "{n} 个卡组"},
+    "n_variants": {"en": "{n} variants", "zh": "{n} 个变体"},
+    "n_variants_one": {"en": "{n} variant", "zh": "{n} 个变体"},
+    "n_distinct_questions": {"en": "{n} distinct questions", "zh": "{n} 道不同的题目"},
+    "n_distinct_questions_one": {"en": "{n} distinct question", "zh": "{n} 道不同的题目"},
 }
 
 
-# Topic names (generator families carry their own topic_zh; concept decks use this table).
-TOPICS_ZH = {
-    "Activations": "激活函数",
-    "CNN architectures": "经典卷积网络",
-    "Computer vision": "计算机视觉",
-    "Convolution": "卷积",
-    "Data exploration": "数据探索",
-    "Encoding": "编码",
-    "Generalization": "泛化",
-    "Linear maps": "线性映射",
-    "Measurement error": "观测误差",
-    "Normalization": "归一化",
-    "Optimization": "优化",
-    "Python": "Python",
-    "Reading papers": "论文用语",
-    "Receptive field": "感受野",
-    "Saving models": "保存模型",
-    "Tensors": "张量",
-    "Training loop": "训练流程",
-    "Transposed convolution": "转置卷积",
-}
+def _topic_names() -> dict[str, dict[str, str]]:
+    """Topic names per language, read from quizzer/report.toml's [LANG.topics] tables (the
+    report's words): one source for the report, `stats` and `topics`. Generator families
+    also carry topic_zh, which a test keeps equal to these."""
+    import tomllib
+    from pathlib import Path
+
+    text = tomllib.loads(Path(__file__).with_name("report.toml").read_text(encoding="utf-8"))
+    return {lang: dict(text[lang]["topics"]) for lang in LANGUAGES}
+
+
+TOPIC_NAMES = _topic_names()
+TOPICS_ZH = TOPIC_NAMES["zh"]  # English topic name -> Chinese, "Other" included
 
 
 def topic(name: str, lang: str) -> str:
-    return TOPICS_ZH.get(name, name) if lang == "zh" else name
+    """A topic's name in `lang` (the English name for a topic the table lacks)."""
+    return TOPIC_NAMES.get(lang, {}).get(name, name)
 
 
 def t(key: str, lang: str = "en", **fields: object) -> str:
     """The message `key` in `lang` (English if the language lacks it), filled in."""
     table = MESSAGES[key]
     return table.get(lang, table["en"]).format(**fields)
+
+
+def counted(key: str, n: int, lang: str = "en") -> str:
+    """A count with its noun: MESSAGES[key + "_one"] when n is 1, else MESSAGES[key]; {n}
+    filled with thousands separators ("1 review", "1,208 cards", "3 次复习")."""
+    return t(f"{key}_one" if n == 1 and f"{key}_one" in MESSAGES else key, lang, n=f"{n:,}")

@@ -196,7 +196,9 @@ def _upgrade_locked(
 
         target = backup_beside(loc.path, rev)
         backups.append(target)
-        say(f"Backed up your database ({reviews:,} reviews, schema {rev}) to {target}")
+        from quizzer.i18n import counted
+
+        say(f"Backed up your database ({counted('n_reviews', reviews)}, schema {rev}) to {target}")
     if rev is not None:
         say(f"Upgrading database (schema {rev} → {HEAD})…")
     from alembic import command

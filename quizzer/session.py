@@ -23,7 +23,7 @@ from quizzer.i18n import t
 from quizzer.models import utcnow
 from quizzer.question import Question
 from quizzer.schedule import Rating
-from quizzer.ui import IO, duration, indent
+from quizzer.ui import IO, cells, duration, indent, padded
 
 
 def key_of(text: str) -> str:
@@ -420,18 +420,6 @@ class Session:
             self.io.say(t("practice_note", lang))
         if s.answered:
             self.io.say(t("see_stats", lang), "dim")
-
-
-def cells(text: str) -> int:
-    """The terminal cells text takes: a Chinese character takes two."""
-    from rich.cells import cell_len
-
-    return cell_len(text)
-
-
-def padded(text: str, width: int) -> str:
-    """text padded with spaces to `width` terminal cells."""
-    return text + " " * max(0, width - cells(text))
 
 
 def when(dt: datetime, now: datetime, lang: str = "en") -> str:

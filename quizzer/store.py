@@ -50,10 +50,16 @@ SETTINGS = {  # key: (default, parser, description)
     "retention": (schedule.DEFAULT_RETENTION, "float", "desired retention (0.70-0.99)"),
     "lang": ("en", "str", "language of questions and messages: en or zh"),
 }
+RANGES = {"new-per-day": (0, 1000), "retention": (0.70, 0.99)}  # inclusive bounds
+CHOICES = {"lang": ("en", "zh")}
 _VALID: dict[str, Callable[[Any], bool]] = {
-    "new-per-day": lambda v: type(v) is int and 0 <= v <= 1000,
-    "retention": lambda v: type(v) in (int, float) and 0.7 <= v <= 0.99,
-    "lang": lambda v: v in ("en", "zh"),
+    "new-per-day": lambda v: (
+        type(v) is int and RANGES["new-per-day"][0] <= v <= RANGES["new-per-day"][1]
+    ),
+    "retention": lambda v: (
+        type(v) in (int, float) and RANGES["retention"][0] <= v <= RANGES["retention"][1]
+    ),
+    "lang": lambda v: v in CHOICES["lang"],
 }
 
 _FAILURES = (  # what SQLite says -> what the learner reads
@@ -391,11 +397,21 @@ class Store:
                 return None
             s.execute(delete(Variant).where(Variant.id == row.id))
         try:
-            return Question.from_dict(row.question)
+            data = dict(row.question)
+            kept_texts = data.pop("texts", None)  # its Chinese text (generators.texts)
+            q = Question.from_dict(data)
         except (TypeError, KeyError, ValueError, AttributeError):
             return None  # a damaged row: dropped, and the session verifies a fresh question
+        from quizzer import generators
+
+        generators.remember_texts(q, kept_texts)
+        return q
 
     def add_variants(self, questions: Iterable[Question], torch: str) -> None:
+        """Keep verified questions for later sessions, each with its Chinese text
+        (generators.texts), so that showing it never waits for sympy."""
+        from quizzer import generators
+
         rows = []
         for q in questions:
             if not q.verified:
@@ -406,7 +422,7 @@ class Store:
                     difficulty=q.difficulty,
                     generator_version=q.version,
                     seed=q.seed,
-                    question=q.to_dict(),
+                    question={**q.to_dict(), "texts": generators.texts(q)},
                     torch_version=torch,
                 )
             )

@@ -144,6 +144,20 @@ class _CtrlC(threading.Thread):
                 signal.pthread_kill(self.main, signal.SIGINT)
 
 
+def cells(text: str) -> int:
+    """The terminal cells text takes: a Chinese character takes two."""
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def padded(text: str, width: int, right: bool = False) -> str:
+    """text padded with spaces to `width` terminal cells (on the left when `right`, to
+    right-align it); text already as wide is returned as it is."""
+    space = " " * max(0, width - cells(text))
+    return space + text if right else text + space
+
+
 def indent(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + line if line else line for line in text.splitlines())
 

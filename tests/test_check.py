@@ -107,7 +107,7 @@ def test_a_state_that_is_not_the_replay_is_found_and_repaired(
     assert f"{column} " in result.output and "quizzer check --repair" in result.output
     result = runner.invoke(cli, ["--db", str(db_path), "check", "--repair"])
     assert result.exit_code == 0, result.output
-    assert "Rebuilt: 1 cards" in result.output
+    assert "Rebuilt: 1 card\n" in result.output
     store = Store(connect(str(db_path)))
     assert store.card_state(card_id) == right
     assert check(store).ok

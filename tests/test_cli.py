@@ -144,8 +144,6 @@ def test_generate_text(runner):
         (["quiz", "-n", "0"], "0 is not in the range x>=1"),
         (["generate", "z-score", "--level", "9"], "z-score has levels 1..3"),
         (["config", "colour", "1"], "unknown setting 'colour'"),
-        (["config", "retention", "2"], "between 0.70 and 0.99"),
-        (["config", "new-per-day", "many"], "is not a number"),
     ],
 )
 def test_usage_errors(runner, args, message):

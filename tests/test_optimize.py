@@ -187,7 +187,7 @@ def test_check_replays_reviews_scheduled_before_and_after_an_optimize(runner, le
     con.close()
     assert runner.invoke(cli, [*db, "check"]).exit_code == 1
     result = runner.invoke(cli, [*db, "check", "--repair"])
-    assert result.exit_code == 0 and "Rebuilt: 1 cards" in result.output, result.output
+    assert result.exit_code == 0 and "Rebuilt: 1 card\n" in result.output, result.output
     assert rows(learner_db, f"SELECT stability FROM card_states WHERE card_id = {card_id}") == [
         (stability,)
     ]

@@ -148,7 +148,7 @@ def test_stats_json_and_text_through_the_cli(runner, tmp_path: Path):
     assert data["answers"]["total"] == 0 and data["retention"]["true_30d"] is None
     Learner(Store(connect(str(db)))).answer("z-score", 1, 1, datetime.now(UTC), correct=True)
     one = runner.invoke(cli, ["--db", str(db), "stats"])
-    assert one.exit_code == 0 and "Accuracy, last 30 days" in one.output
+    assert one.exit_code == 0 and "Accuracy by family, last 30 days" in one.output
     zh = runner.invoke(cli, ["--db", str(db), "--lang", "zh", "stats"])
     assert "学习进度" in zh.output
 
