@@ -44,8 +44,8 @@ def optimize(ctx: click.Context, retention: bool, dry_run: bool) -> None:
 
     Ctrl-C stops it with nothing saved (exit status 130).
 
-    It needs at least 500 reviews a day or more after the card's previous review (400 to
-    fit, 100 to score); with fewer it says how many you have and changes nothing.
+    It needs at least 500 reviews made at least a day after the same card's previous review
+    (400 to fit, 100 to score); with fewer it says how many you have and changes nothing.
 
     \b
     Example:

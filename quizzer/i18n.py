@@ -184,7 +184,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "optimize_too_little": {
         "en": "not enough history to fit FSRS to your memory: quizzer optimize needs "
-        "{needed} reviews a day or more after the card's previous review, and you have "
+        "{needed} reviews made at least a day after the same card's previous review, and you have "
         "{have}; keep reviewing (quizzer review) and try again later",
         "zh": "复习记录还不够，无法按你的记忆拟合 FSRS：quizzer optimize 需要 {needed} 次"
         "距同一卡片上次复习至少一天的复习，你目前有 {have} 次；请继续复习（quizzer review）"

@@ -216,8 +216,9 @@ def test_a_database_without_reviews(runner, db_path):
     result = runner.invoke(cli, ["--db", str(db_path), "optimize", "--retention"])
     assert result.exit_code == 1
     assert result.output.startswith("Error: not enough history to fit FSRS to your memory: ")
-    assert "needs 500 reviews a day or more after the card's previous review, and you have 0;" in (
-        result.output
+    assert (
+        "needs 500 reviews made at least a day after the same card's previous review, and you "
+        "have 0;" in result.output
     )
     assert rows(db_path, "SELECT COUNT(*) FROM fsrs_parameters") == [(0,)]
     store = open_store(db_path)
