@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import fsrs
@@ -26,29 +26,9 @@ from quizzer.db import connect
 from quizzer.models import FsrsParameters, Review
 from quizzer.schedule import Rating, review
 from quizzer.store import Store
+from tests.conftest import MEMORY_DAYS as DAYS  # the learner of the learner_db fixture
+from tests.conftest import MEMORY_START as START
 from tests.simulate import FORGETFUL, MemoryLearner
-
-START = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
-DAYS = 120  # ~1,500 scheduled reviews, ~1,000 of them a day or more after the previous
-
-
-@pytest.fixture(scope="module")
-def history_file(tmp_path_factory) -> Path:
-    """The simulated learner's database, made once: copied for each test."""
-    path = tmp_path_factory.mktemp("learner") / "learner.sqlite3"
-    store = Store(connect(str(path)))
-    store.sync_catalog()
-    MemoryLearner(store).days(START, DAYS, new=3)
-    store.engine.dispose()
-    return path
-
-
-@pytest.fixture
-def learner_db(history_file: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "learner.sqlite3"
-    with sqlite3.connect(history_file) as src, sqlite3.connect(path) as dst:
-        src.backup(dst)
-    return path
 
 
 def open_store(path: Path) -> Store:

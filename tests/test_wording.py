@@ -28,7 +28,6 @@ from quizzer.schedule import Rating, make_scheduler
 from quizzer.store import RANGES, Store
 from quizzer.ui import cells
 from quizzer.verify import draw
-from tests.simulate import MemoryLearner
 from tests.test_migrations import old_database
 from tests.test_plurals import wrong_plurals
 
@@ -228,25 +227,6 @@ def test_config_range_is_the_stores_and_its_ends_are_accepted(runner, db_path: P
 
 
 # ---------------------------------------------------------------- 5. optimize
-
-
-@pytest.fixture(scope="module")
-def learner_file(tmp_path_factory) -> Path:
-    """A simulated learner with ~1,000 reviews a day or more apart (tests/test_optimize.py)."""
-    path = tmp_path_factory.mktemp("wording") / "learner.sqlite3"
-    store = Store(connect(str(path)))
-    store.sync_catalog()
-    MemoryLearner(store).days(datetime(2026, 1, 5, 7, 0, tzinfo=UTC), 120, new=3)
-    store.engine.dispose()
-    return path
-
-
-@pytest.fixture
-def learner_db(learner_file: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "learner.sqlite3"
-    with sqlite3.connect(learner_file) as src, sqlite3.connect(path) as dst:
-        src.backup(dst)
-    return path
 
 
 @pytest.mark.parametrize(
